@@ -1,0 +1,162 @@
+"""Event contracts: one frozen pydantic model per topic, each with a ``schema_version``.
+
+Every topic's model, its producer and its consumers are registered in :mod:`shared.topics`.
+A consumer decodes with :func:`decode`, which upgrades older known versions and rejects
+unknown newer ones with :class:`shared.errors.InvalidArticle` (so they go to dead letters).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Event(BaseModel):
+    """Base of every event: frozen, unknown fields rejected so contract drift is loud."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int
+
+
+# --------------------------------------------------------------------------- raw
+
+
+class RawArticle(Event):
+    """An article as accepted by ingest (topic ``articles.raw``).
+
+    Either ``body`` (plain text) or ``html`` (a full page or fragment) is present.
+    ``id`` is deterministic (see :func:`shared.ids.article_id`) so replays overwrite.
+    """
+
+    schema_version: Literal[1] = 1
+    id: str
+    url: str | None = None
+    title: str | None = None
+    body: str | None = None
+    html: str | None = None
+    published_at: datetime | None = None
+    source: str | None = None
+    language: str | None = None
+    author: str | None = None
+    origin: str = Field(default="http", description="how it came in: http, file, feed, kafka")
+    received_at: datetime
+
+
+# --------------------------------------------------------------------------- clean
+
+
+class CleanArticle(Event):
+    """An article after cleaning (topic ``articles.clean``): plain text, normalised."""
+
+    schema_version: Literal[1] = 1
+    id: str
+    url: str | None = None
+    canonical_url: str | None = None
+    title: str
+    body: str
+    published_at: datetime | None = None
+    published_at_source: str | None = Field(
+        default=None, description="where published_at came from: input, feed, page-meta, text"
+    )
+    source: str | None = None
+    language: str | None = None
+    language_source: str | None = None
+    author: str | None = None
+    content_hash: str
+    duplicate_of: str | None = None
+    received_at: datetime
+
+
+# --------------------------------------------------------------------------- enriched
+
+
+class Mention(BaseModel):
+    """A span of the cleaned text (``title + "\\n\\n" + body``) that named the entity."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    start: int
+    end: int
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: Literal["person", "organisation"]
+    aliases: list[str] = []
+    roles: list[str] = []
+    count: int = 1
+    mentions: list[Mention] = []
+    method: str = "model"
+    confidence: float = 1.0
+
+
+class Place(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    geonameid: int | None = None
+    country_code: str | None = None
+    feature: str | None = Field(default=None, description="country, admin1, city, region")
+    lat: float | None = None
+    lon: float | None = None
+    aliases: list[str] = []
+    count: int = 1
+    mentions: list[Mention] = []
+    method: str = "gazetteer"
+    confidence: float = 1.0
+
+
+class Topic(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="IPTC Media Topic code, e.g. medtop:16000000")
+    label: str
+    parent: str | None = None
+    score: float
+    method: str = "lexicon"
+
+
+class EnrichedArticle(Event):
+    """A cleaned article with actors, places and topics (topic ``articles.enriched``)."""
+
+    schema_version: Literal[1] = 1
+    article: CleanArticle
+    actors: list[Actor] = []
+    places: list[Place] = []
+    topics: list[Topic] = []
+    keywords: list[str] = []
+    enrichment_version: str
+
+
+# --------------------------------------------------------------------------- dead letters
+
+
+class DeadLetter(Event):
+    """A message a stage could not process (topic ``articles.dead-letter``).
+
+    ``payload`` is the original message value, decoded as UTF-8 with surrogate escapes
+    replaced; ``payload_b64`` keeps the exact bytes so a replay re-sends them unchanged.
+    """
+
+    schema_version: Literal[1] = 1
+    stage: str
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    error_class: str
+    reason: str
+    payload: str
+    payload_b64: str
+    failed_at: datetime
+
+
+# Models per topic and the versions each knows how to read.
+# Upgraders turn an older version's dict into the current version's dict.
+Upgrader = Any

@@ -1,0 +1,44 @@
+"""Settings shared by every service: each declared once, with its environment variable.
+
+Services subclass :class:`CommonSettings` with their own env prefix for their own knobs; the
+connection settings below keep their plain, conventional names so one environment serves all.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        description="Kafka bootstrap servers, comma separated (KAFKA_BOOTSTRAP_SERVERS).",
+    )
+    topic_prefix: str = Field(
+        default="",
+        validation_alias="NEWSFLOW_TOPIC_PREFIX",
+        description="Prefix for every topic name; tests use a unique one (NEWSFLOW_TOPIC_PREFIX).",
+    )
+    elasticsearch_url: str = Field(
+        default="http://127.0.0.1:9200",
+        validation_alias="ELASTICSEARCH_URL",
+        description="Elasticsearch base URL (ELASTICSEARCH_URL).",
+    )
+    elasticsearch_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="ELASTICSEARCH_API_KEY",
+        description="Optional API key for a secured cluster (ELASTICSEARCH_API_KEY).",
+    )
+    index_alias: str = Field(
+        default="articles",
+        validation_alias="NEWSFLOW_INDEX_ALIAS",
+        description="Alias searched and written through; the concrete index is <alias>-v<N>.",
+    )
+    log_level: str = Field(default="INFO", validation_alias="NEWSFLOW_LOG_LEVEL")
+    log_format: str = Field(
+        default="json", validation_alias="NEWSFLOW_LOG_FORMAT", description="json or text"
+    )
