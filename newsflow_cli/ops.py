@@ -1,0 +1,45 @@
+"""``newsflow status``: per stage, consumer lag on its input topic and dead letters it wrote."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.structs import TopicPartition
+
+from newsflow_cli.dlq import read_all
+from shared.kafka import topic
+from shared.settings import CommonSettings
+from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW
+
+STAGES = (("clean", RAW), ("enrich", CLEAN), ("index", ENRICHED))
+
+
+def lag_of(settings: CommonSettings, group: str, name: str) -> int | None:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","))
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=None)
+    try:
+        partitions = [TopicPartition(name, p) for p in (consumer.partitions_for_topic(name) or [])]
+        if not partitions:
+            return None
+        committed = admin.list_consumer_group_offsets(group)
+        ends = consumer.end_offsets(partitions)
+        return sum(ends[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)
+                   for tp in partitions)
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def status() -> int:
+    settings = CommonSettings()
+    dead = Counter(d.stage for _, d in read_all(settings, topic(settings, DEAD_LETTER).name))
+    print(f"{'stage':<8} {'input topic':<22} {'lag':>8} {'dead letters':>13}")
+    for stage, spec in STAGES:
+        name = topic(settings, spec).name
+        lag = lag_of(settings, f"newsflow-{stage}", name)
+        print(f"{stage:<8} {name:<22} {'-' if lag is None else lag:>8} {dead.get(stage, 0):>13}")
+    others = {k: v for k, v in dead.items() if k not in dict(STAGES)}
+    if others:
+        print("other dead letters:", dict(others))
+    return 0

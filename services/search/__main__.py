@@ -1,0 +1,31 @@
+"""Entry point: ``python -m services.search``: the read-only search API and web page."""
+
+from __future__ import annotations
+
+import uvicorn
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from services.search.app import create_app
+from shared.es import make_client
+from shared.logs import setup_logging
+from shared.settings import CommonSettings
+
+
+class SearchSettings(CommonSettings):
+    """Search service settings (env prefix NEWSFLOW_SEARCH_)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_SEARCH_", frozen=True, extra="ignore")
+    host: str = Field(default="127.0.0.1", description="HTTP bind address")
+    port: int = Field(default=8000, description="HTTP port")
+
+
+def main() -> None:
+    settings = SearchSettings()
+    setup_logging(settings.log_level, settings.log_format)
+    app = create_app(make_client(settings), settings.index_alias)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""The search stage's pure functions: user parameters -> an Elasticsearch request body.
+
+User text never becomes raw query DSL: ``q`` is checked and re-written into a
+``query_string`` over title and body only (fields, regexes, ranges and fuzzy syntax are
+escaped), and filters become ``term`` queries on folded keyword fields.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from shared.es import fold
+
+MAX_SIZE = 100
+MAX_QUERY_CHARS = 1000
+FACET_SIZE = 15
+FACETS = {"actors": "actors", "places": "places", "topics": "topics", "sources": "source", "languages": "language"}
+
+
+class BadQuery(ValueError):
+    """The user's query cannot be run; the message says why (an HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str | None = None
+    actors: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    language: str | None = None
+    source: str | None = None
+    date_from: date | datetime | None = None
+    date_to: date | datetime | None = None
+    near: tuple[float, float] | None = None
+    within_km: float = 100.0
+    sort: str = "relevance"
+    page: int = 1
+    size: int = 10
+    cursor: str | None = None
+    facets: bool = True
+    include_duplicates: bool = False
+    extra_filters: tuple[dict[str, Any], ...] = field(default=())
+
+
+_TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()"]+')
+_OPERATORS = {"AND", "OR", "NOT"}
+_SPECIAL = re.compile(r'([+\-=&|><!{}\[\]^~?:\\/])')
+
+
+def rewrite_query(q: str) -> str:
+    """Check ``q`` and rewrite it for query_string: phrases, AND/OR/NOT, parentheses, ``word*``.
+
+    Raises BadQuery for unbalanced quotes or parentheses, a dangling operator, or a lone ``*``.
+    """
+    q = q.strip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadQuery(f"q is longer than {MAX_QUERY_CHARS} characters")
+    if q.count('"') % 2:
+        raise BadQuery('q has an unclosed quote (")')
+    depth, out, previous = 0, [], "("
+    for token in _TOKEN.findall(q):
+        if token == "(":
+            depth += 1
+            out.append(token)
+        elif token == ")":
+            depth -= 1
+            if depth < 0:
+                raise BadQuery("q has a ')' without its '('")
+            if previous in _OPERATORS or previous == "(":
+                raise BadQuery("q has an empty group or an operator before ')'")
+            out.append(token)
+        elif token in _OPERATORS:
+            if token != "NOT" and (previous in _OPERATORS or previous == "("):
+                raise BadQuery(f"q has '{token}' with nothing before it")
+            out.append(token)
+        elif token.startswith('"'):
+            inner = _SPECIAL.sub(r"\\\1", token[1:-1].replace("*", " "))
+            out.append(f'"{inner}"')
+        else:
+            prefix = token.endswith("*")
+            word = _SPECIAL.sub(r"\\\1", token.replace("*", ""))
+            if not word:
+                raise BadQuery("q has a '*' without a word before it")
+            out.append(word + ("*" if prefix else ""))
+        previous = token
+    if depth:
+        raise BadQuery("q has a '(' without its ')'")
+    if previous in _OPERATORS:
+        raise BadQuery(f"q ends with the operator '{previous}'")
+    return " ".join(out)
+
+
+def encode_cursor(sort_values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(sort_values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except Exception as exc:
+        raise BadQuery("cursor is not one this API returned") from exc
+    if not isinstance(values, list) or len(values) > 4:
+        raise BadQuery("cursor is not one this API returned")
+    return values
+
+
+def filters(p: SearchParams) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    out += [{"term": {"actor_keys": fold(a)}} for a in p.actors]
+    out += [{"term": {"place_keys": fold(x)}} for x in p.places]
+    out += [{"term": {"topics": t}} for t in p.topics]
+    if p.language:
+        out.append({"term": {"language": p.language}})
+    if p.source:
+        out.append({"term": {"source": p.source}})
+    if p.date_from or p.date_to:
+        rng: dict[str, str] = {}
+        if p.date_from:
+            rng["gte"] = p.date_from.isoformat()
+        if p.date_to:
+            rng["lte"] = p.date_to.isoformat()
+        out.append({"range": {"published_at": rng}})
+    if p.near:
+        out.append({"geo_distance": {"distance": f"{p.within_km}km",
+                                     "locations": {"lat": p.near[0], "lon": p.near[1]}}})
+    out += list(p.extra_filters)
+    return out
+
+
+def build_search(p: SearchParams) -> dict[str, Any]:
+    """The body of one ``_search`` request."""
+    if not 1 <= p.size <= MAX_SIZE:
+        raise BadQuery(f"size must be between 1 and {MAX_SIZE}")
+    if p.page < 1:
+        raise BadQuery("page must be 1 or more")
+    if p.sort not in ("relevance", "date"):
+        raise BadQuery("sort must be 'relevance' or 'date'")
+    if p.cursor is None and p.page * p.size > 10_000:
+        raise BadQuery("page * size past 10,000: use the next_cursor of the previous page instead")
+
+    must: list[dict[str, Any]] = []
+    should: list[dict[str, Any]] = []
+    if p.q and p.q.strip():
+        text = rewrite_query(p.q)
+        must.append({"query_string": {
+            "query": text, "fields": ["title^3", "body"], "default_operator": "AND",
+            "allow_leading_wildcard": False, "lenient": True, "max_determinized_states": 2000,
+        }})
+        # an article *about* the named actor or place ranks above one that mentions it in passing
+        words = fold(p.q.replace('"', " "))
+        should.append({"term": {"actor_keys": {"value": words, "boost": 4}}})
+        should.append({"term": {"place_keys": {"value": words, "boost": 3}}})
+        should.append({"match_phrase": {"title": {"query": p.q.replace('"', " "), "boost": 2}}})
+    bool_query: dict[str, Any] = {"filter": filters(p), "must": must or [{"match_all": {}}], "should": should}
+    if not p.include_duplicates:
+        bool_query["must_not"] = [{"exists": {"field": "duplicate_of"}}]
+    query = {"function_score": {
+        "query": {"bool": bool_query},
+        # a mild recency boost: x1.0 for old news up to x1.3 for today's
+        "functions": [
+            {"weight": 1.0},
+            {"gauss": {"published_at": {"origin": "now", "scale": "30d", "decay": 0.5}}, "weight": 0.3},
+        ],
+        "score_mode": "sum", "boost_mode": "multiply",
+    }}
+    sort: list[Any] = (
+        [{"published_at": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+        if p.sort == "date" else ["_score", {"published_at": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+    )
+    body: dict[str, Any] = {
+        "query": query,
+        "size": p.size,
+        "sort": sort,
+        "track_total_hits": True,
+        "_source": {"excludes": ["body", "entities"]},
+        "highlight": {
+            "encoder": "html",
+            "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
+            "fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 180, "number_of_fragments": 3}},
+            "no_match_size": 180,
+        },
+    }
+    if p.cursor:
+        body["search_after"] = decode_cursor(p.cursor)
+    else:
+        body["from"] = (p.page - 1) * p.size
+    if p.facets:
+        aggs: dict[str, Any] = {name: {"terms": {"field": f, "size": FACET_SIZE}} for name, f in FACETS.items()}
+        aggs["timeline"] = {"auto_date_histogram": {"field": "published_at", "buckets": 30}}
+        body["aggs"] = aggs
+    return body
+
+
+def shape_response(resp: dict[str, Any], p: SearchParams) -> dict[str, Any]:
+    """The API's JSON from an Elasticsearch response."""
+    hits = []
+    raw_hits = resp["hits"]["hits"]
+    for h in raw_hits:
+        s = h["_source"]
+        hits.append({
+            "id": h["_id"], "score": h.get("_score"), "title": s.get("title"), "url": s.get("url"),
+            "source": s.get("source"), "published_at": s.get("published_at"), "language": s.get("language"),
+            "actors": s.get("actors", []), "places": s.get("places", []), "topics": s.get("topics", []),
+            "locations": s.get("locations", []),
+            "highlight": h.get("highlight", {}),
+        })
+    out: dict[str, Any] = {
+        "total": resp["hits"]["total"]["value"], "page": p.page, "size": p.size, "hits": hits,
+        "next_cursor": encode_cursor(raw_hits[-1]["sort"]) if len(raw_hits) == p.size and "sort" in raw_hits[-1] else None,
+    }
+    aggs = resp.get("aggregations", {})
+    if aggs:
+        out["facets"] = {name: [{"value": b["key"], "count": b["doc_count"]} for b in aggs[name]["buckets"]]
+                         for name in FACETS}
+        out["facets"]["timeline"] = [{"date": b["key_as_string"], "count": b["doc_count"]}
+                                     for b in aggs["timeline"]["buckets"]]
+        out["timeline_interval"] = aggs["timeline"].get("interval")
+    return out
+
+
+def parse_near(near: str) -> tuple[float, float] | None:
+    """``"lat,lon"`` -> the pair; anything else is a place name (None)."""
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*", near)
+    if not m:
+        return None
+    lat, lon = float(m.group(1)), float(m.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise BadQuery("near: latitude must be within ±90 and longitude within ±180")
+    return lat, lon
+
+
+def parse_distance(within: str) -> float:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(km|mi|m)?\s*", within or "")
+    if not m:
+        raise BadQuery("within must look like 500km, 20mi or 1000m")
+    value, unit = float(m.group(1)), m.group(2) or "km"
+    return value * {"km": 1.0, "mi": 1.609344, "m": 0.001}[unit]
+
+
+def case_insensitive_prefix(prefix: str) -> str:
+    """A Lucene regex matching names that start with ``prefix``, whatever the case."""
+    parts = []
+    for ch in prefix[:50]:
+        if ch.isalpha():
+            parts.append(f"[{ch.lower()}{ch.upper()}]")
+        else:
+            parts.append(re.sub(r'([.?+*|{}\[\]()"\\#@&<>~])', r"\\\1", ch))
+    return "".join(parts) + ".*"

@@ -1,0 +1,117 @@
+"""Elasticsearch at the edge: the client, the index mapping, and the versioned index behind an alias.
+
+The mapping only uses what a bare Elasticsearch server has (the integ-test-zip has no
+analysis-common plugin): the standard analyzer, the lowercase normalizer, keyword, date,
+geo_point. Accent folding and name canonicalisation happen in the pipeline, which writes
+folded ``*_keys`` fields that the search service matches against folded user input.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from shared.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+#: bump when the mapping changes; the index stage creates ``<alias>-v<N>`` and moves the alias
+MAPPING_VERSION = 1
+
+_KEYWORD = {"type": "keyword"}
+_FOLDED = {"type": "keyword", "normalizer": "folded"}
+_STORED_ONLY = {"type": "object", "enabled": False}
+
+INDEX_BODY: dict[str, Any] = {
+    "settings": {
+        "number_of_shards": 1,
+        "number_of_replicas": 0,
+        "analysis": {
+            "normalizer": {"folded": {"type": "custom", "filter": ["lowercase"]}},
+            "analyzer": {
+                # standard tokenizer + lowercase; phrase queries use positions
+                "body_text": {"type": "standard", "stopwords": "_none_"},
+            },
+        },
+    },
+    "mappings": {
+        "dynamic": "strict",
+        "properties": {
+            "id": _KEYWORD,
+            "url": {"type": "keyword", "ignore_above": 2048},
+            "canonical_url": {"type": "keyword", "ignore_above": 2048},
+            "title": {"type": "text", "analyzer": "body_text",
+                      "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+            "body": {"type": "text", "analyzer": "body_text"},
+            "published_at": {"type": "date"},
+            "published_at_source": _KEYWORD,
+            "received_at": {"type": "date"},
+            "indexed_at": {"type": "date"},
+            "source": _KEYWORD,
+            "language": _KEYWORD,
+            "author": {"type": "keyword", "ignore_above": 256},
+            "content_hash": _KEYWORD,
+            "duplicate_of": _KEYWORD,
+            "actors": _KEYWORD,
+            "actor_types": _KEYWORD,
+            "persons": _KEYWORD,
+            "organisations": _KEYWORD,
+            "actor_keys": _FOLDED,
+            "places": _KEYWORD,
+            "place_keys": _FOLDED,
+            "countries": _KEYWORD,
+            "locations": {"type": "geo_point"},
+            "topics": _KEYWORD,
+            "topic_ids": _KEYWORD,
+            "keywords": _KEYWORD,
+            "enrichment_version": _KEYWORD,
+            "entities": _STORED_ONLY,
+        },
+    },
+}
+
+
+def fold(text: str) -> str:
+    """Accent-, case- and whitespace-insensitive form of a name ("Zelenskýy " -> "zelenskyy")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("’", "'").replace(".", "")
+    return re.sub(r"\s+", " ", stripped).strip().casefold()
+
+
+def make_client(settings: CommonSettings, **overrides: Any) -> Elasticsearch:
+    kwargs: dict[str, Any] = dict(request_timeout=30, retry_on_timeout=False, max_retries=0)
+    if settings.elasticsearch_api_key is not None:
+        kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()
+    kwargs.update(overrides)
+    return Elasticsearch(settings.elasticsearch_url, **kwargs)
+
+
+def index_name(alias: str, version: int = MAPPING_VERSION) -> str:
+    return f"{alias}-v{version}"
+
+
+def ensure_index(es: Elasticsearch, alias: str) -> str:
+    """Create ``<alias>-v<N>`` with the mapping and point ``alias`` at it (idempotent)."""
+    name = index_name(alias)
+    if not es.indices.exists(index=name):
+        try:
+            es.indices.create(index=name, **INDEX_BODY)
+            log.info("created index %s", name)
+        except Exception as exc:  # another worker created it first
+            if "resource_already_exists_exception" not in str(exc):
+                raise
+    if not es.indices.exists_alias(name=alias, index=name):
+        actions: list[dict[str, Any]] = [{"add": {"index": name, "alias": alias, "is_write_index": True}}]
+        if es.indices.exists_alias(name=alias):
+            for old in es.indices.get_alias(name=alias):
+                if old != name:
+                    actions.insert(0, {"remove": {"index": old, "alias": alias}})
+        es.indices.update_aliases(actions=actions)
+        log.info("alias %s -> %s", alias, name)
+    es.cluster.health(index=name, wait_for_status="yellow", timeout="30s")
+    return name

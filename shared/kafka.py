@@ -1,0 +1,299 @@
+"""Kafka at the edge: producers, topic creation, and the consume -> process -> write -> commit loop.
+
+The loop follows arroyo's shape: a batch is polled, decoded, handed to the stage's pure
+function, its outputs written (produced and acknowledged, or bulk-indexed), bad input sent to
+the dead-letter topic, and only then are the offsets committed. Two kinds of failure:
+
+* :class:`shared.errors.InvalidArticle` (bad input): never retried; dead-lettered; the loop
+  moves on. A guard stops the service if the share of bad events passes a limit.
+* anything else raised by a write (broker or Elasticsearch down, 429, 5xx): retried with
+  backoff; nothing is committed meanwhile, so a crash means the batch is processed again.
+  Replays are harmless because ids are deterministic and every write is an overwrite.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from threading import Event as StopFlag
+from typing import Any, Generic, TypeVar
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, MessageSizeTooLargeError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from shared import metrics
+from shared.errors import InvalidArticle
+from shared.models import DeadLetter, Event
+from shared.settings import CommonSettings
+from shared.topics import ALL, DEAD_LETTER, TopicSpec, decode, encode, with_prefix
+
+log = logging.getLogger(__name__)
+
+#: Largest message the pipeline moves (a raw article with its HTML). Topics and clients agree.
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+
+In = TypeVar("In", bound=Event)
+Out = TypeVar("Out")
+
+
+def topic(settings: CommonSettings, spec: TopicSpec) -> TopicSpec:
+    return with_prefix(spec, settings.topic_prefix) if settings.topic_prefix else spec
+
+
+def make_producer(settings: CommonSettings, **overrides: Any) -> KafkaProducer:
+    """One producer per process: acks=all and idempotence, so a retried send is not doubled."""
+    config: dict[str, Any] = dict(
+        bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_request_size=MAX_MESSAGE_BYTES + 64 * 1024,
+        request_timeout_ms=15_000,
+        delivery_timeout_ms=60_000,
+        max_block_ms=30_000,
+        key_serializer=lambda k: k.encode("utf-8") if isinstance(k, str) else k,
+    )
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def make_consumer(settings: CommonSettings, group_id: str, topics: Sequence[str], **overrides: Any) -> KafkaConsumer:
+    """A consumer with auto-commit off: offsets move only through :func:`run_stage`."""
+    config: dict[str, Any] = dict(
+        bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=64,
+        max_poll_interval_ms=600_000,
+        session_timeout_ms=20_000,
+        heartbeat_interval_ms=3_000,
+        # bounded prefetch: this is what bounds a slow stage's memory (backpressure)
+        max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 64 * 1024,
+        fetch_max_bytes=16 * 1024 * 1024,
+    )
+    config.update(overrides)
+    consumer = KafkaConsumer(**config)
+    consumer.subscribe(list(topics))
+    return consumer
+
+
+def ensure_topics(settings: CommonSettings, specs: Sequence[TopicSpec] = ALL) -> None:
+    """Create the pipeline's topics if missing (idempotent)."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+                             request_timeout_ms=30_000)
+    try:
+        existing = set(admin.list_topics())
+        new = []
+        for spec in specs:
+            spec = topic(settings, spec)
+            if spec.name in existing:
+                continue
+            configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES + 64 * 1024)}
+            if spec.compacted:
+                configs["cleanup.policy"] = "compact"
+            new.append(NewTopic(spec.name, spec.partitions, 1, topic_configs=configs))
+        if new:
+            try:
+                admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass
+            log.info("created topics %s", [t.name for t in new])
+    finally:
+        admin.close()
+
+
+# --------------------------------------------------------------------------- dead letters
+
+
+def dead_letter_for(record: ConsumerRecord, stage: str, exc: BaseException, now: datetime | None = None) -> DeadLetter:
+    """Pure: the dead-letter event for a record that ``stage`` could not process."""
+    value: bytes = record.value or b""
+    key = record.key.decode("utf-8", "replace") if isinstance(record.key, bytes) else record.key
+    return DeadLetter(
+        stage=stage,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=key,
+        error_class=type(exc).__name__,
+        reason=getattr(exc, "reason", None) or str(exc) or type(exc).__name__,
+        payload=value[:1_000_000].decode("utf-8", "replace"),
+        payload_b64=base64.b64encode(value).decode("ascii"),
+        failed_at=now or datetime.now(UTC),
+    )
+
+
+class BadInputGuard:
+    """Stops a stage when the share of bad events in the last ``window`` passes ``limit``.
+
+    A bad deploy (say, a broken decoder) would otherwise shovel every message into the
+    dead-letter topic; stopping without committing leaves them in place for the fixed build.
+    """
+
+    def __init__(self, limit: float = 0.5, window: int = 200, min_events: int = 50) -> None:
+        self.limit, self.min_events = limit, min_events
+        self._outcomes: deque[bool] = deque(maxlen=window)
+
+    def observe(self, bad: bool) -> None:
+        self._outcomes.append(bad)
+
+    def tripped(self) -> bool:
+        n = len(self._outcomes)
+        return n >= self.min_events and sum(self._outcomes) / n > self.limit
+
+
+class TooManyBadEvents(RuntimeError):
+    pass
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+@dataclass(frozen=True)
+class Item(Generic[Out]):
+    """An output with the record it came from (for dead letters and logging)."""
+
+    record: ConsumerRecord
+    value: Out
+
+
+#: handle(inputs) -> one result per input: an output, or the InvalidArticle that rejected it
+Handle = Callable[[list[In]], list[Out | InvalidArticle]]
+#: write(items) -> the items rejected as bad input; raises for outages (retried)
+Write = Callable[[list[Item[Out]]], list[tuple[Item[Out], InvalidArticle]]]
+
+
+def retry(fn: Callable[[], Any], what: str, stop: StopFlag, max_backoff: float = 20.0) -> Any:
+    """Call ``fn`` until it succeeds, backing off; raise if asked to stop meanwhile."""
+    delay = 0.5
+    while True:
+        try:
+            return fn()
+        except InvalidArticle:
+            raise
+        except Exception as exc:  # an outage: retry, never drop
+            metrics.RETRIES.labels(what=what).inc()
+            log.warning("%s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay,
+                        extra={"error": type(exc).__name__})
+            if stop.wait(delay):
+                raise
+            delay = min(delay * 2, max_backoff)
+
+
+def topic_writer(producer: KafkaProducer, spec: TopicSpec, key: Callable[[Any], str]) -> Write[Any]:
+    """A :data:`Write` that produces each output to ``spec`` and waits for the acks."""
+
+    def write(items: list[Item[Any]]) -> list[tuple[Item[Any], InvalidArticle]]:
+        futures = [(item, producer.send(spec.name, key=key(item.value), value=encode(item.value)))
+                   for item in items]
+        producer.flush(timeout=60)
+        rejected = []
+        for item, future in futures:
+            try:
+                future.get(timeout=60)
+            except MessageSizeTooLargeError as exc:
+                rejected.append((item, InvalidArticle(f"output too large for {spec.name}: {exc}")))
+        return rejected
+
+    return write
+
+
+def run_stage(
+    *,
+    stage: str,
+    consumer: KafkaConsumer,
+    source: TopicSpec,
+    handle: Handle[Any, Any],
+    write: Write[Any],
+    producer: KafkaProducer,
+    dead_letter_topic: str,
+    stop: StopFlag,
+    guard: BadInputGuard | None = None,
+    poll_timeout_ms: int = 500,
+) -> None:
+    """Run until ``stop`` is set. Commits a batch's offsets only after its writes are acked."""
+    guard = guard or BadInputGuard()
+    while not stop.is_set():
+        polled = consumer.poll(timeout_ms=poll_timeout_ms)
+        records = [r for batch in polled.values() for r in batch]
+        if not records:
+            continue
+        started = time.perf_counter()
+        metrics.EVENTS_IN.labels(stage=stage).inc(len(records))
+        bad: list[tuple[ConsumerRecord, BaseException]] = []
+        good: list[tuple[ConsumerRecord, Event]] = []
+        for record in records:
+            try:
+                good.append((record, decode(source, record.value)))
+            except InvalidArticle as exc:
+                bad.append((record, exc))
+        results = handle([event for _, event in good]) if good else []
+        items: list[Item[Any]] = []
+        for (record, _), result in zip(good, results, strict=True):
+            if isinstance(result, InvalidArticle):
+                bad.append((record, result))
+            else:
+                items.append(Item(record, result))
+        rejected: list[tuple[Item[Any], InvalidArticle]] = []
+        if items:
+            rejected = retry(lambda: write(items), f"{stage} write", stop)
+            bad.extend((item.record, exc) for item, exc in rejected)
+        written = len(items) - len(rejected)
+        for _ in range(written):
+            guard.observe(False)
+        if bad:
+            send_dead_letters(producer, dead_letter_topic, stage, bad, stop)
+            for _ in bad:
+                guard.observe(True)
+        commit(consumer, records, stop)
+        metrics.EVENTS_OUT.labels(stage=stage).inc(written)
+        metrics.DEAD_LETTERED.labels(stage=stage).inc(len(bad))
+        metrics.BATCH_SECONDS.labels(stage=stage).observe(time.perf_counter() - started)
+        log.info("%s: batch of %d: %d written, %d dead-lettered", stage, len(records), written, len(bad),
+                 extra={"stage": stage, "count": len(records)})
+        if guard.tripped():
+            raise TooManyBadEvents(
+                f"{stage}: more than {guard.limit:.0%} of recent events were bad input; stopping so a "
+                "broken build does not dead-letter everything (see the dead-letter topic)"
+            )
+
+
+def send_dead_letters(producer: KafkaProducer, dead_letter_topic: str, stage: str,
+                      bad: list[tuple[ConsumerRecord, BaseException]], stop: StopFlag) -> None:
+    def send() -> None:
+        futures = []
+        for record, exc in bad:
+            letter = dead_letter_for(record, stage, exc)
+            log.warning("dead-lettered: %s", letter.reason,
+                        extra={"stage": stage, "topic": record.topic, "partition": record.partition,
+                               "offset": record.offset, "reason": letter.reason,
+                               "article_id": letter.key})
+            futures.append(producer.send(dead_letter_topic, key=letter.key, value=encode(letter)))
+        producer.flush(timeout=60)
+        for future in futures:
+            future.get(timeout=60)
+
+    retry(send, f"{stage} dead-letter", stop)
+
+
+def commit(consumer: KafkaConsumer, records: list[ConsumerRecord], stop: StopFlag) -> None:
+    offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+    for r in records:
+        tp = TopicPartition(r.topic, r.partition)
+        if tp not in offsets or offsets[tp].offset <= r.offset:
+            offsets[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
+    try:
+        consumer.commit(offsets)
+    except CommitFailedError as exc:
+        # The group rebalanced while we worked: the new owner re-processes the batch, and
+        # since every write is an idempotent overwrite that costs time, not correctness.
+        log.warning("commit failed after rebalance; batch will be re-processed: %s", exc)

@@ -1,0 +1,74 @@
+"""Wiring shared by the stream stages: signals, topics, consumer, producer, metrics, the loop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from threading import Event as StopFlag
+from typing import Any
+
+from kafka import KafkaProducer
+
+from shared import metrics
+from shared.kafka import BadInputGuard, Handle, TooManyBadEvents, Write, ensure_topics, make_consumer, make_producer, run_stage, topic
+from shared.settings import CommonSettings
+from shared.topics import DEAD_LETTER, TopicSpec
+
+log = logging.getLogger(__name__)
+
+
+def stop_on_signals() -> StopFlag:
+    stop = StopFlag()
+
+    def handler(signum: int, _frame: Any) -> None:
+        log.info("signal %d: finishing the current batch, then stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def run_stream_stage(
+    *,
+    stage: str,
+    settings: CommonSettings,
+    source: TopicSpec,
+    make_handle: Callable[[], Handle[Any, Any]],
+    make_write: Callable[[KafkaProducer], Write[Any]],
+    metrics_port: int = 0,
+    bad_limit: float = 0.5,
+    batch_size: int = 64,
+    group_id: str | None = None,
+) -> int:
+    """Run one stage until SIGTERM. Returns the process exit code."""
+    stop = stop_on_signals()
+    metrics.serve(metrics_port)
+    ensure_topics(settings)
+    handle = make_handle()  # load models before joining the group, so no rebalance waits on it
+    producer = make_producer(settings)
+    consumer = make_consumer(settings, group_id or f"newsflow-{stage}", [topic(settings, source).name],
+                             max_poll_records=batch_size)
+    log.info("%s: consuming %s", stage, topic(settings, source).name, extra={"stage": stage})
+    try:
+        run_stage(stage=stage, consumer=consumer, source=source, handle=handle, write=make_write(producer),
+                  producer=producer, dead_letter_topic=topic(settings, DEAD_LETTER).name, stop=stop,
+                  guard=BadInputGuard(limit=bad_limit))
+        return 0
+    except TooManyBadEvents as exc:
+        log.error(str(exc), extra={"stage": stage})
+        return 3
+    except Exception:
+        if stop.is_set():
+            return 0
+        log.exception("%s: stopping on an unexpected error; uncommitted work will be redone", stage)
+        return 1
+    finally:
+        consumer.close(autocommit=False)
+        producer.close(timeout=10)
+
+
+def exit_with(code: int) -> None:
+    sys.exit(code)
