@@ -26,7 +26,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from shared.ids import normalise_text
 
@@ -225,7 +225,25 @@ def _same(a: str, b: str) -> bool:
     return bool(na) and na == normalise_text(b)
 
 
-def _one_pass(text: str, title: str | None) -> str:
+def _is_headline(para: str, title: str | None, headlines: Sequence[str]) -> bool:
+    """The paragraph is the title, or one of the page's headline variants, or a piece of one.
+
+    Page ``<title>``s carry the site name, so a first paragraph that is a (4+ word) part of a
+    headline variant counts too.
+    """
+    if title and _same(para, title):
+        return True
+    npara = normalise_text(para)
+    if not npara:
+        return False
+    for headline in headlines:
+        nhead = normalise_text(headline)
+        if nhead and (npara == nhead or (len(npara.split()) >= 4 and f" {npara} " in f" {nhead} ")):
+            return True
+    return False
+
+
+def _one_pass(text: str, title: str | None, headlines: Sequence[str]) -> str:
     blocks: list[list[str]] = []
     for raw_block in re.split(r"\n\s*\n", text):
         lines = [re.sub(r" {2,}", " ", ln).strip() for ln in raw_block.split("\n")]
@@ -256,17 +274,24 @@ def _one_pass(text: str, title: str | None) -> str:
                 kept.append(line)
 
     # A lede repeated: the title as first paragraph, or the first paragraph repeated next.
-    while kept and title and _same(kept[0], title):
+    while kept and _is_headline(kept[0], title, headlines):
         kept.pop(0)
     while len(kept) >= 2 and _same(kept[0], kept[1]):
         kept.pop(0)
     return "\n\n".join(kept)
 
 
-def clean_text(text: str, title: str | None = None, extra_line_filter: Callable[[str], bool] | None = None) -> str:
+def clean_text(
+    text: str,
+    title: str | None = None,
+    headlines: Sequence[str] = (),
+    extra_line_filter: Callable[[str], bool] | None = None,
+) -> str:
     """Normalise ``text`` and drop boilerplate lines; paragraphs joined by a blank line.
 
-    ``title`` (if given) is removed when repeated as the first paragraph.
+    ``title`` (if given) is removed when repeated as the first paragraph, and so is a first
+    paragraph equal to (or a 4+ word part of) one of ``headlines`` (the page's og:title,
+    ``<title>``, ``<h1>`` ...).
     ``extra_line_filter`` returns True for further lines to drop (used by HTML extraction).
     Idempotent: ``clean_text(clean_text(t, title), title) == clean_text(t, title)``.
     """
@@ -274,7 +299,7 @@ def clean_text(text: str, title: str | None = None, extra_line_filter: Callable[
     for _ in range(_MAX_PASSES):
         if extra_line_filter is not None:
             text = "\n".join(ln for ln in text.split("\n") if not (ln.strip() and extra_line_filter(ln)))
-        cleaned = _one_pass(text, title)
+        cleaned = _one_pass(text, title, headlines)
         if cleaned == text:
             break
         text = cleaned

@@ -9,7 +9,7 @@ returns nothing or a stub. So:
 1. run precision mode and the default (recall-leaning) mode, both without comments;
 2. repair: a precision paragraph whose words are a gapped subsequence of a slightly longer
    default paragraph is replaced by that paragraph (restores dropped inline links);
-3. fall back to the default output when precision mode is empty or much shorter, then to
+3. fall back to the default output when precision mode is empty or a stub, then to
    ``favor_recall`` (which also runs trafilatura's readability/jusText fallbacks);
 4. paragraph-level junk filtering happens afterwards in :mod:`services.clean.boilerplate`.
 
@@ -120,8 +120,6 @@ def extract_main_text(html: str, url: str | None = None) -> str:
     precise = _extract(html, url, favor_precision=True)
     default = _extract(html, url)
     if len(precise) < _SHORT_CHARS and len(default) > len(precise):
-        text = default
-    elif default and len(precise) < 0.3 * len(default):
         text = default
     else:
         text = _repair_dropped_links(precise, default) if default else precise

@@ -41,6 +41,15 @@ def _title_from_body(body: str) -> str:
     return words.rstrip(" ,;:") + "…"
 
 
+def _canonical(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return canonical_url(url)
+    except ValueError:  # e.g. a non-numeric port: unusable, fall back to the next candidate
+        return None
+
+
 def _language(raw_language: str | None, text: str) -> tuple[str | None, str | None]:
     if raw_language and (code := re.split(r"[-_]", raw_language.strip())[0].lower()) and code.isalpha():
         return code, "input"
@@ -74,7 +83,7 @@ def clean(raw: RawArticle) -> CleanArticle:
 
     body = clean_text(body_in, title) if body_in else ""
     if not body and html:
-        body = clean_text(extract_main_text(html, raw.url or meta.canonical_url), title)
+        body = clean_text(extract_main_text(html, raw.url or meta.canonical_url), title, meta.headlines)
     if not title and body:
         title = _title_from_body(body)
         body = clean_text(body, title)
@@ -89,12 +98,12 @@ def clean(raw: RawArticle) -> CleanArticle:
     if published_at is None and (found := date_in_text(body.split("\n\n"))):
         published_at, published_source = found[0], "text"
 
-    page_url = meta.canonical_url or raw.url
+    page_url = _canonical(meta.canonical_url) or _canonical(raw.url)
     language, language_source = _language(raw.language, f"{title}\n{body}")
     return CleanArticle(
         id=raw.id,
         url=raw.url,
-        canonical_url=canonical_url(page_url) if page_url else None,
+        canonical_url=page_url,
         title=title,
         body=body,
         published_at=published_at,

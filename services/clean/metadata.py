@@ -31,6 +31,7 @@ class PageMeta:
     description: str | None = None
     site_name: str | None = None
     language: str | None = None
+    headlines: tuple[str, ...] = ()
 
 
 _SPACE = re.compile(r"\s+")
@@ -151,6 +152,21 @@ def page_metadata(html: str) -> PageMeta:
     if not title:
         title = _text(" ".join(tree.xpath("(//h1)[1]//text()")))
 
+    headlines = tuple(
+        dict.fromkeys(
+            h
+            for h in (
+                title,
+                _meta(tree, "og:title"),
+                _meta(tree, "twitter:title"),
+                *(_text(n.get("headline")) for n in ld),
+                _text(" ".join(tree.xpath("//title//text()")[:5])),
+                *(_text(" ".join(h1.xpath(".//text()"))) for h1 in tree.xpath("//h1")[:3]),
+            )
+            if h
+        )
+    )
+
     canonical = next(
         (
             _text(h)
@@ -179,7 +195,7 @@ def page_metadata(html: str) -> PageMeta:
     description = _meta(tree, "og:description", "description", "twitter:description")
     lang = _text(tree.get("lang") or tree.get("xml:lang")) or _meta(tree, "og:locale", "content-language")
     language = re.split(r"[-_]", lang)[0].lower() if lang else None
-    return PageMeta(title, canonical, author, published, description, site_name, language)
+    return PageMeta(title, canonical, author, published, description, site_name, language, headlines)
 
 
 def _htmldate(tree: lxml.html.HtmlElement) -> datetime | None:

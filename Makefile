@@ -1,0 +1,101 @@
+# newsflow: `make run` starts everything and shows a search; `make test` runs every test tier.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INFRA := $(PY) deploy/local/infra.py
+SERVICES := $(BIN)/python deploy/local/services.py
+# workers per stage for `make run`, e.g. `make run NEWSFLOW_WORKERS=enrich=2`
+NEWSFLOW_WORKERS ?=
+export NEWSFLOW_WORKERS
+
+.PHONY: help install run up stop infra-up infra-down services-up services-down feed-sample demo status \
+        test test-unit test-integration test-e2e test-faults bench bench-enrich eval-clean eval-enrich \
+        schemas lint compose-check clean-var
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(STAMP): pyproject.toml
+	@echo "==> installing newsflow into $(VENV) (cached wheels make reruns quick)"
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade pip
+	@$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install newsflow with its dev tools
+
+infra-up: ## start Kafka and Elasticsearch locally (no Docker), wait until healthy
+	@$(INFRA) up
+
+infra-down: ## stop Kafka and Elasticsearch
+	@$(INFRA) down
+
+services-up: install ## start the five services in the background (logs in var/log/)
+	@echo "==> starting services"
+	@$(SERVICES) start
+
+services-down:
+	@$(SERVICES) stop
+
+up: install
+	@if docker info >/dev/null 2>&1; then \
+	  echo "==> Docker engine found: docker compose up"; docker compose up -d --build --wait; \
+	else \
+	  $(MAKE) --no-print-directory infra-up services-up; \
+	fi
+
+feed-sample: install ## post the bundled sample articles to ingest
+	@$(BIN)/newsflow ingest samples/seed-article.txt samples/articles.jsonl --source sample
+
+demo: install ## wait for the sample to be searchable and show searches by actor, place and topic
+	@$(BIN)/python deploy/local/demo.py
+
+run: up feed-sample demo ## install, start Kafka, Elasticsearch and all services, feed the sample, show a search
+	@echo "==> running; logs in var/log/, stop with: make stop"
+
+stop: ## stop the services and the infrastructure
+	@if docker info >/dev/null 2>&1 && docker compose ps -q 2>/dev/null | grep -q .; then docker compose down; fi
+	@test -x $(BIN)/python && $(SERVICES) stop || true
+	@$(INFRA) down
+
+status: install ## lag and dead letters per stage
+	@$(SERVICES) status || true
+	@$(BIN)/newsflow status
+
+test: install ## every tier; starts Kafka and Elasticsearch itself when none is given
+	@$(BIN)/python -m pytest tests -m "not faults" -q
+
+test-unit: install ## pure functions only, no I/O
+	@$(BIN)/python -m pytest tests/unit -q
+
+test-integration: install ## each service against real Kafka and Elasticsearch
+	@$(BIN)/python -m pytest tests/integration -q
+
+test-e2e: install ## all services as processes
+	@$(BIN)/python -m pytest tests/e2e -q -m "not faults"
+
+test-faults: install ## the full fault campaign (long)
+	@$(BIN)/python -m pytest tests/e2e -q -m faults -s
+
+bench: install ## benchmarks: limits, stages, end to end (writes .bench/*.json)
+	@$(BIN)/python -m benchmarks.run
+
+bench-enrich: install
+	@$(BIN)/python -m benchmarks.run --only enrich
+
+eval-clean: install ## extraction quality on the dev set (P, R, F1, empties)
+	@$(BIN)/python tools/eval_clean.py
+
+eval-enrich: install ## enrichment quality on the gold set
+	@$(BIN)/python tools/eval_enrich.py
+
+schemas: install ## JSON Schemas of the topic contracts into schemas/
+	@$(BIN)/python -m shared.schemas schemas
+
+compose-check: install ## validate docker-compose.yml and lint the Dockerfile without an engine
+	@$(BIN)/docker-compose config -q && $(BIN)/hadolint Dockerfile && echo "compose and Dockerfile OK"
+
+clean-var: stop ## remove data and logs (var/)
+	rm -rf var

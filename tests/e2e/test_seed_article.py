@@ -1,0 +1,44 @@
+"""The seed article posted to ingest comes out of /search by actor, place and topic, clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import Pipeline, wait_for
+
+SEED = Path(__file__).resolve().parents[2] / "samples" / "seed-article.txt"
+BOILERPLATE = ["3 hours ago", "ARTICLE AD", "468x60", "Read more", "READ MORE:", "Read Entire Article",
+               "No NATO for Kiev, Ukrainian territorial concessions"]
+
+
+def test_seed_article_flows_to_search(pipeline: Pipeline) -> None:
+    title, body = SEED.read_text(encoding="utf-8").split("\n", 1)
+    resp = httpx.post(f"{pipeline.ingest_url}/articles", json={
+        "url": "https://example.org/news/trump-not-betraying-ukraine?utm_source=feed",
+        "title": title, "body": body, "source": "sample", "published_at": "2025-02-13T12:00:00Z"})
+    assert resp.status_code == 202, resp.text
+    article_id = resp.json()["id"]
+
+    def search(**params: str) -> dict:
+        r = httpx.get(f"{pipeline.search_url}/search", params=params, timeout=10)
+        return r.json() if r.status_code == 200 else {}
+
+    found = wait_for(lambda: search(actor="Vladimir Putin").get("total"), what="seed by actor")
+    assert found == 1
+    hit = search(actor="Vladimir Putin")["hits"][0]
+    assert hit["id"] == article_id
+    assert search(place="Ukraine")["hits"][0]["id"] == article_id
+    topics = hit["topics"]
+    assert topics, "the seed article got no topic"
+    assert search(topic=topics[0])["hits"][0]["id"] == article_id
+    # aliases typed by a user find the canonical entity
+    assert search(actor="Zelenskyy")["total"] == 1
+    assert search(place="Kiev")["total"] == 1
+
+    doc = httpx.get(f"{pipeline.search_url}/articles/{article_id}").json()
+    for marker in BOILERPLATE:
+        assert marker not in doc["body"], f"boilerplate left in the indexed body: {marker!r}"
+    assert "Hegseth dismissed those claims" in doc["body"]
+    assert all(pipeline.alive().values()), pipeline.alive()
