@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.serializer import Serializer
 from kafka.errors import CommitFailedError, MessageSizeTooLargeError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -48,6 +49,13 @@ def topic(settings: CommonSettings, spec: TopicSpec) -> TopicSpec:
     return with_prefix(spec, settings.topic_prefix) if settings.topic_prefix else spec
 
 
+class _KeySerializer(Serializer):
+    """Message keys are article ids (str); bytes pass through."""
+
+    def serialize(self, topic: str, value: Any) -> bytes | None:
+        return value.encode("utf-8") if isinstance(value, str) else value
+
+
 def make_producer(settings: CommonSettings, **overrides: Any) -> KafkaProducer:
     """One producer per process: acks=all and idempotence, so a retried send is not doubled."""
     config: dict[str, Any] = dict(
@@ -59,7 +67,7 @@ def make_producer(settings: CommonSettings, **overrides: Any) -> KafkaProducer:
         request_timeout_ms=15_000,
         delivery_timeout_ms=60_000,
         max_block_ms=30_000,
-        key_serializer=lambda k: k.encode("utf-8") if isinstance(k, str) else k,
+        key_serializer=_KeySerializer(),
     )
     config.update(overrides)
     return KafkaProducer(**config)

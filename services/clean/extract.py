@@ -41,6 +41,8 @@ _CONTAINER_TAG = re.compile(
 )
 _WORD = re.compile(r"\w+")
 _SHORT_CHARS = 250
+_PROSE_CHARS = 200
+_MISSING_PROSE_RATIO = 0.5
 
 
 def _max_depth(html: str) -> int:
@@ -97,6 +99,20 @@ def _repair_dropped_links(precise: str, default: str) -> str:
     return "\n".join(out)
 
 
+def _key(text: str) -> str:
+    return " ".join(_words(text))
+
+
+def _missing_prose(precise: str, default: str) -> int:
+    """Characters of long, sentence-ending default-mode paragraphs absent from precision mode."""
+    pkeys = {_key(p) for p in precise.split("\n")}
+    return sum(
+        len(p) for p in default.split("\n") if len(p) >= _PROSE_CHARS and p.rstrip()[-1:] in ".!?\"”’" and _key(p) not in pkeys
+    )
+
+
+
+
 def _extract(html: str, url: str | None, **options: bool) -> str:
     text = trafilatura.extract(
         html,
@@ -120,6 +136,9 @@ def extract_main_text(html: str, url: str | None = None) -> str:
     precise = _extract(html, url, favor_precision=True)
     default = _extract(html, url)
     if len(precise) < _SHORT_CHARS and len(default) > len(precise):
+        text = default
+    elif _missing_prose(precise, default) > _MISSING_PROSE_RATIO * len(precise):
+        # precision mode stopped early (e.g. at an inline widget): whole article paragraphs lost
         text = default
     else:
         text = _repair_dropped_links(precise, default) if default else precise
