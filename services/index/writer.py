@@ -17,8 +17,8 @@ class ElasticsearchOutage(RuntimeError):
 def bulk_write(es: Elasticsearch, alias: str, items: list[Item[dict[str, Any]]]) -> list[tuple[Item[Any], InvalidArticle]]:
     actions = [{"_op_type": "index", "_index": alias, "_id": item.value["id"], "_source": item.value}
                for item in items]
-    _, errors = helpers.bulk(es, actions, raise_on_error=False, raise_on_exception=True,
-                             max_retries=0, request_timeout=60, stats_only=False)
+    _, errors = helpers.bulk(es.options(request_timeout=60), actions, raise_on_error=False,
+                             raise_on_exception=True, max_retries=0, stats_only=False)
     by_id = {item.value["id"]: item for item in items}
     rejected: list[tuple[Item[Any], InvalidArticle]] = []
     for error in errors:  # type: ignore[union-attr]

@@ -60,3 +60,14 @@ def test_models_are_frozen() -> None:
 ])
 def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
+
+
+def test_committed_json_schemas_are_current() -> None:
+    """`make schemas` output is committed; a contract change without regenerating fails here."""
+    from pathlib import Path
+
+    from shared.schemas import schemas
+
+    folder = Path(__file__).resolve().parents[2] / "schemas"
+    for name, schema in schemas().items():
+        assert json.loads((folder / name).read_text()) == schema, f"run `make schemas`: {name} is stale"
