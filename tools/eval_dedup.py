@@ -4,8 +4,8 @@
 For each pair, the MinHash Jaccard estimate of ``title + body`` (as the clean stage feeds the
 detector) is computed once; a pair is predicted duplicate when it reaches the threshold. Then
 the real :class:`services.clean.dedup.DuplicateDetector` (LSH included) is run at the chosen
-threshold to confirm the end-to-end numbers. The chosen threshold is the one with the best F1,
-ties going to the higher threshold (fewer false merges).
+threshold to confirm the end-to-end numbers. The chosen threshold is the middle of the range with the best F1
+(the most margin against both kinds of error).
 
     python tools/eval_dedup.py
 """
@@ -50,13 +50,16 @@ def main() -> int:
     for kind, values in sorted(by_kind.items()):
         print(f"  {kind:<18} jaccard min={min(values):.3f} max={max(values):.3f}")
     print(f"{'threshold':>9} {'precision':>9} {'recall':>7} {'F1':>6}")
-    best = (0.0, 0.0)
+    table = []
     for t in [x / 20 for x in range(2, 20)]:
         p, r, f = prf([s >= t for s in scores], gold)
         print(f"{t:>9.2f} {p:>9.3f} {r:>7.3f} {f:>6.3f}")
-        if f >= best[0]:
-            best = (f, t)
-    print(f"best F1 threshold: {best[1]:.2f}; DEFAULT_THRESHOLD in services/clean/dedup.py: {DEFAULT_THRESHOLD}")
+        table.append((t, f))
+    top = max(f for _, f in table)
+    plateau = [t for t, f in table if f == top]
+    chosen = plateau[len(plateau) // 2]  # middle of the best-F1 range: most margin both ways
+    print(f"best F1 {top:.3f} for thresholds {plateau[0]:.2f}..{plateau[-1]:.2f}; chosen {chosen:.2f}; "
+          f"DEFAULT_THRESHOLD in services/clean/dedup.py: {DEFAULT_THRESHOLD}")
 
     pred = []
     for i, p in enumerate(pairs):

@@ -8,7 +8,7 @@ Made from the true article texts of tests/data/extraction-dev/ (seeded, so repro
   around it, a changed title, a truncated ending (as syndication often does);
 * non-duplicates (label 0): pairs of different dataset articles that share the most topic
   words (same subject, different story), and constructed "follow-up" stories: one article's
-  opening paragraph (shared background) followed by another article's paragraphs.
+  one or two opening paragraphs (shared background) followed by another article's paragraphs.
 
 Each line: {"a": {"title", "text"}, "b": {...}, "label": 0|1, "kind": "..."}.
 
@@ -114,6 +114,15 @@ def main() -> int:
             pairs.append({"a": {"title": art["title"], "text": "\n\n".join(art["paras"])},
                           "b": {"title": title, "text": "\n\n".join(paras)}, "label": 1, "kind": "edit:" + "+".join(ops)})
 
+        # Heavier: a syndicated rewrite, every paragraph reworded, two dropped, ending cut.
+        paras = [reword(p, rng) for p in art["paras"]]
+        for _ in range(2):
+            if len(paras) > 4:
+                paras.pop(rng.randrange(1, len(paras)))
+        paras = paras[: max(3, int(len(paras) * 0.7))]
+        pairs.append({"a": {"title": art["title"], "text": "\n\n".join(art["paras"])},
+                      "b": {"title": reword(art["title"], rng), "text": "\n\n".join(paras)}, "label": 1, "kind": "heavy-edit"})
+
     vecs = [topic_words(" ".join(a["paras"])) for a in arts]
     df = Counter(w for v in vecs for w in v)
     idf = {w: math.log(len(vecs) / c) + 1 for w, c in df.items()}
@@ -124,7 +133,7 @@ def main() -> int:
     for _sim, i, j in sims[:60]:
         a, b = arts[i], arts[j]
         # Follow-up story: shares the opening background paragraph, then tells another story.
-        shared = a["paras"][:1]
+        shared = a["paras"][: rng.choice([1, 2])]
         text_b = "\n\n".join(shared + b["paras"][1:])
         pairs.append({"a": {"title": a["title"], "text": "\n\n".join(a["paras"])},
                       "b": {"title": b["title"], "text": text_b}, "label": 0, "kind": "shared-background"})
