@@ -12,7 +12,18 @@ from typing import Any
 from kafka import KafkaProducer
 
 from shared import metrics
-from shared.kafka import BadInputGuard, Handle, TooManyBadEvents, Write, ensure_topics, make_consumer, make_producer, run_stage, topic
+from shared.kafka import (
+    BadInputGuard,
+    Handle,
+    TooManyBadEvents,
+    Write,
+    ensure_topics,
+    make_consumer,
+    make_producer,
+    retry,
+    run_stage,
+    topic,
+)
 from shared.settings import CommonSettings
 from shared.topics import DEAD_LETTER, TopicSpec
 
@@ -47,7 +58,9 @@ def run_stream_stage(
     stop = stop_on_signals()
     metrics.serve(metrics_port)
     ensure_topics(settings)
-    handle = make_handle()  # load models before joining the group, so no rebalance waits on it
+    # load models and check the sink before joining the group, so no rebalance waits on it;
+    # a sink that is down at start (Elasticsearch not up yet) is an outage: retried
+    handle = retry(make_handle, f"{stage} setup", stop)
     producer = make_producer(settings)
     consumer = make_consumer(settings, group_id or f"newsflow-{stage}", [topic(settings, source).name],
                              max_poll_records=batch_size)

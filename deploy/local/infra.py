@@ -82,6 +82,20 @@ def tail(path: Path, n: int = 30) -> str:
         return f"(cannot read {path}: {e})"
 
 
+def open_log(path: Path, name: str):
+    """Append-mode log for a component's stdout/stderr, rotated (one .1 kept) past 50 MB."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if path.stat().st_size > 50 * 1024 * 1024:
+            path.replace(path.with_name(path.name + ".1"))
+    except FileNotFoundError:
+        pass
+    log = open(path, "ab")
+    log.write(f"\n===== infra.py: starting {name} at {time.strftime('%F %T')} =====\n".encode())
+    log.flush()
+    return log
+
+
 def is_root() -> bool:
     return os.geteuid() == 0
 
@@ -487,6 +501,9 @@ class Component:
             self._terminate(pids)
             say(f"{self.name}: stopped in {time.monotonic() - t0:.1f}s")
         self.pidfile.unlink(missing_ok=True)
+        deadline = time.monotonic() + 5  # the kernel may need a moment to close the listener
+        while port_open(self.port) and time.monotonic() < deadline:
+            time.sleep(0.2)
         if port_open(self.port):
             say(f"{self.name}: warning: {HOST}:{self.port} is still open (a process not started by this script?)")
 
@@ -619,9 +636,7 @@ class Kafka(Component):
         self.format_storage(props)
         say(f"kafka: starting broker+controller on {HOST}:{self.port} (controller {KAFKA_CONTROLLER_PORT}), "
             f"heap {KAFKA_HEAP}, java {self.java_desc()}")
-        log = open(self.logfile, "ab")
-        log.write(f"\n===== infra.py: starting kafka at {time.strftime('%F %T')} =====\n".encode())
-        log.flush()
+        log = open_log(self.logfile, self.name)
         try:
             return subprocess.Popen(self.jvm() + ["kafka.Kafka", str(props)], cwd=self.home,
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -681,7 +696,7 @@ class Elasticsearch(Component):
             if user is not None:
                 VAR.mkdir(parents=True, exist_ok=True)
                 if not self._user_can_traverse(user, VAR):
-                    h = hashlib.sha1(str(REPO).encode()).hexdigest()[:10]
+                    h = hashlib.sha1(str(VAR).encode()).hexdigest()[:10]
                     self._base = Path("/var/tmp") / f"newsflow-{h}"
                     say(f"elasticsearch: user {ES_USER} cannot traverse {VAR}; "
                         f"using {self._base} for its home/data/logs instead")
@@ -813,9 +828,7 @@ class Elasticsearch(Component):
             kw = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
         say(f"elasticsearch: starting on {HOST}:{self.port} (transport {ES_TRANSPORT_PORT}), heap {ES_HEAP}, "
             f"java {desc}" + (f", as user {user.pw_name}" if user else ""))
-        log = open(self.logfile, "ab")
-        log.write(f"\n===== infra.py: starting elasticsearch at {time.strftime('%F %T')} =====\n".encode())
-        log.flush()
+        log = open_log(self.logfile, self.name)
         try:
             return subprocess.Popen([str(self.home / "bin" / "elasticsearch")], cwd=self.home, env=env,
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

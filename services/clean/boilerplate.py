@@ -126,7 +126,7 @@ _LINE_PATTERNS: list[tuple[str, str]] = [
            r"|\d{2,4}\s*[x×]\s*\d{2,4}(?:\s+ad\b.*)?|ad\s+\d{2,4}\s*[x×]\s*\d{2,4}.*"
            r"|(?:story|article) continues (?:below|after)(?: (?:this )?(?:ad|advertisement))?"
            r"|scroll (?:down )?to continue(?: with content)?|skip (?:this )?ad"
-           r"|advertisement\s*-\s*scroll to continue|sponsored by .{1,60}"
+           r"|advertisement\s*-\s*scroll to continue|sponsored by [^.,;!?]{1,60}"
            r"|anzeige|werbung|publicité|publicite|publicidad|pubblicità|publicidade|реклама"),
     ("time", rf"(?:{_REL_TIME})(?:\s*[|·•]?\s*\d{{1,5}})?"),
     ("read-more-prefix", rf"(?:{_READ_MORE})\s*[:|–—>»-]\s*.{{1,250}}"),

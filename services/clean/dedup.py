@@ -27,7 +27,7 @@ from shared.ids import normalise_text
 
 __all__ = ["DEFAULT_THRESHOLD", "NUM_PERM", "SHINGLE_WORDS", "DuplicateDetector", "minhash_of", "jaccard_estimate"]
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.3
 NUM_PERM = 128
 SHINGLE_WORDS = 3
 MIN_WORDS = 20  # shorter texts share too few shingles for a meaningful near-duplicate test

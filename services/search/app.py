@@ -92,6 +92,7 @@ def create_app(es: Elasticsearch, alias: str) -> FastAPI:
         cursor: str | None = None,
         facets: bool = True,
         include_duplicates: bool = False,
+        interval: Annotated[str | None, Query(description="timeline bucket: day, week, month...")] = None,
     ) -> Any:
         with SEARCH_SECONDS.time():
             try:
@@ -105,7 +106,7 @@ def create_app(es: Elasticsearch, alias: str) -> FastAPI:
                     q=q, actors=tuple(actor), places=tuple(place), topics=tuple(topic), language=language,
                     source=source, date_from=from_, date_to=to, near=point, within_km=parse_distance(within),
                     sort=sort, page=page, size=size, cursor=cursor, facets=facets,
-                    include_duplicates=include_duplicates,
+                    include_duplicates=include_duplicates, interval=interval,
                 )
                 body = build_search(params)
             except BadQuery as exc:
