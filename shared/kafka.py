@@ -262,7 +262,7 @@ def run_stage(
             send_dead_letters(producer, dead_letter_topic, stage, bad, stop)
             for _ in bad:
                 guard.observe(True)
-        commit(consumer, records, stop)
+        retry(lambda: commit(consumer, records), f"{stage} commit", stop)
         metrics.EVENTS_OUT.labels(stage=stage).inc(written)
         metrics.DEAD_LETTERED.labels(stage=stage).inc(len(bad))
         metrics.BATCH_SECONDS.labels(stage=stage).observe(time.perf_counter() - started)
@@ -293,7 +293,7 @@ def send_dead_letters(producer: KafkaProducer, dead_letter_topic: str, stage: st
     retry(send, f"{stage} dead-letter", stop)
 
 
-def commit(consumer: KafkaConsumer, records: list[ConsumerRecord], stop: StopFlag) -> None:
+def commit(consumer: KafkaConsumer, records: list[ConsumerRecord]) -> None:
     offsets: dict[TopicPartition, OffsetAndMetadata] = {}
     for r in records:
         tp = TopicPartition(r.topic, r.partition)

@@ -140,7 +140,7 @@ _LINE_PATTERNS: list[tuple[str, str]] = [
               r"|(?:(?:share|tweet|email|e-mail|print|facebook|twitter|linkedin|whatsapp|pinterest|reddit|telegram|messenger|flipboard|copy link|copy|comments?|save|x)(?:\W+|$)){2,12}"
               r"|teilen|artikel teilen|partager(?: cet article| sur .{1,40})?|compartir(?: en .{1,40})?|condividi(?: su .{1,40})?"
               r"|compartilh(?:ar|e)(?: .{1,40})?|поделиться(?: .{1,40})?"),
-    ("newsletter", r"(?:sign up|subscribe|register)(?: now| today| here)?(?: for| to)? (?:our|the|my|a)? ?.{0,60}newsletters?.{0,120}"
+    ("newsletter", r"(?:sign up|subscribe|register)(?: now| today| here)?(?: for| to) (?:our|the|my|a) [^.!?]{0,60}newsletters?[^.!?]{0,120}"
                    r"|(?:get|receive) (?:our|the) .{0,60}newsletter.{0,120}"
                    r"|.{0,60}newsletter:? (?:sign up|subscribe).{0,100}"
                    r"|subscribe(?: now| today)?(?: to (?:continue|keep) reading| to read (?:more|the full .{1,40})| for (?:full|unlimited) access.{0,80})?"
@@ -170,6 +170,8 @@ _LINE_PATTERNS: list[tuple[str, str]] = [
               r"|(?:\d{1,2}:\d{2}(?::\d{2})?\s*)?(?:duration|dauer|durée|duración|durata|duração)\s*:?\s*\d{1,2}:\d{2}(?::\d{2})?"
               r"|video ansehen|jetzt ansehen|regarder(?: la vidéo)?|ver vídeo|ver video|guarda(?: il)? video|assista(?: ao vídeo)?"
               r"|смотреть(?: видео)?|смотрите(?: видео)?|видео|vidéo|vídeo|en lecture|wird geladen|reproduciendo"),
+    ("nav", r"home|menu|main menu|navigation|search|skip to (?:main )?content|skip navigation|log ?in|sign in|back to top"
+            r"|startseite|accueil|inicio|portada|início|главная|zum inhalt springen|aller au contenu|ir al contenido"),
     ("crumbs", r"(?:home|startseite|accueil|inicio|portada|início|главная)(?:\s*[>»›/|]\s*[^>»›/|.!?]{1,40}){1,6}"
                r"|[^>»›.!?]{1,30}(?:\s+[>»›]\s+[^>»›.!?]{1,30}){2,6}"),
     ("comments", r"\d+\s*(?:comments?|replies|responses|kommentare?|commentaires?|comentarios?|commenti|commento|comentários?|комментари\w*)"
@@ -178,7 +180,7 @@ _LINE_PATTERNS: list[tuple[str, str]] = [
                  r"|join the (?:conversation|discussion)|be the first to comment|no comments yet"),
 ]
 _LINE_RES: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(rf"(?:{p})", re.I | re.S)) for name, p in _LINE_PATTERNS]
-_READ_MORE_ALONE = re.compile(rf"(?:{_READ_MORE}|more)\s*[:…>»›→.]*", re.I)
+_READ_MORE_ALONE = re.compile(rf"(?:{_READ_MORE})\s*[:…>»›→.]*", re.I)
 _TRIM = " \t:;|·•–—-_=*#>»›→…\"'“”‘’()[]"
 _MAX_JUNK_LINE = 400  # longer lines are prose, whatever they start with
 

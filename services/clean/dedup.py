@@ -32,6 +32,7 @@ NUM_PERM = 128
 SHINGLE_WORDS = 3
 MIN_WORDS = 20  # shorter texts share too few shingles for a meaningful near-duplicate test
 _SEED = 1
+_SCHEME = "affine32"  # explicit, so persisted signatures stay comparable across datasketch versions
 ENTRY_VERSION = 1
 
 
@@ -43,7 +44,7 @@ def _shingles(text: str) -> set[bytes]:
 
 def minhash_of(text: str) -> MinHash:
     """MinHash signature of a text's word shingles (deterministic: fixed seed)."""
-    mh = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    mh = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)
     mh.update_batch(list(_shingles(text)))
     return mh
 
@@ -134,6 +135,7 @@ class DuplicateDetector:
             "url": canonical_url,
             "hash": content_hash,
             "minhash": [int(x) for x in signature.hashvalues] if signature is not None else None,
+            "scheme": _SCHEME,
             "seq": entry.seq if entry is not None else self._seq + 1,
         }
 
@@ -149,7 +151,9 @@ class DuplicateDetector:
             values = np.array(data["minhash"], dtype=np.uint64)
             if len(values) != NUM_PERM:
                 raise ValueError("dedup entry has a different number of permutations")
-            signature = MinHash(num_perm=NUM_PERM, seed=_SEED, hashvalues=values)
+            if data.get("scheme", _SCHEME) != _SCHEME:
+                raise ValueError(f"dedup entry has MinHash scheme {data.get('scheme')!r}, not {_SCHEME}")
+            signature = MinHash(num_perm=NUM_PERM, seed=_SEED, hashvalues=values, scheme=_SCHEME)
         self.remove(str(data["id"]))
         seq = int(data.get("seq") or self._next_seq())
         self._seq = max(self._seq, seq)

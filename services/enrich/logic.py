@@ -426,7 +426,9 @@ class Enricher:
         title_end = text.find("\n\n")
         title_words = [w for t, w in zip(doc, lowers) if title_end < 0 or t.idx < title_end]
         names = [a.name for a in actors[:3]] + [p.name for p in places[:2]]
-        kws = keywords(words, self._stop, names, title_words)
+        in_mentions = {w for a in actors for m in a.mentions for w in m.text.lower().split()}
+        in_mentions |= {w for p in places for m in p.mentions for w in m.text.lower().split()}
+        kws = keywords(words, self._stop, names, title_words, exclude=in_mentions)
         return actors, places, topics, kws
 
     # ------------------------------------------------------------------ helpers

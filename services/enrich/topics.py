@@ -27,6 +27,9 @@ SUBTOPIC_RELATIVE_FLOOR = 0.25
 _K = 6.0
 _MAX_HITS_PER_TERM = 3
 _MAX_TOPICS = 8
+# Share of a subtopic's evidence that also counts for its ancestors (per level): enough for a
+# strong subtopic to carry its parent, not so much that a parent outranks its best child.
+_PROPAGATION = 0.6
 
 
 @dataclass(frozen=True)
@@ -130,8 +133,8 @@ class TopicClassifier:
         total: dict[str, float] = dict.fromkeys(self.nodes, 0.0)
         for code, value in own.items():
             total[code] += value
-            for anc in self._depth_cache[code]:
-                total[anc] += value
+            for depth, anc in enumerate(self._depth_cache[code], start=1):
+                total[anc] += value * _PROPAGATION**depth
         n = max(1, sum(1 for w in words if w.isalpha()))
         scale = _K * max(1.0, math.sqrt(n / 100.0))
         tops = {c: v for c, v in total.items() if self.nodes[c].parent is None}
@@ -167,6 +170,7 @@ def keywords(
     entity_names: Sequence[str] = (),
     title_words: Iterable[str] = (),
     limit: int = 10,
+    exclude: Iterable[str] = (),
 ) -> list[str]:
     """Cheap keywords: the top entity names, then frequent content words (title words count double).
 
@@ -179,7 +183,7 @@ def keywords(
     for w in title_words:
         if w in counts:
             counts[w] += 1
-    entity_tokens = {t for name in entity_names for t in name.lower().split()}
+    entity_tokens = {t for name in entity_names for t in name.lower().split()} | set(exclude)
     out: list[str] = []
     seen: set[str] = set()
     for name in entity_names[: max(0, limit // 2)]:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 
 from services.search.query import (
@@ -173,6 +174,7 @@ def create_app(es: Elasticsearch, alias: str) -> FastAPI:
             return error(404, "the web page is not built into this install")
         return FileResponse(index_html, media_type="text/html")
 
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     return app
 
 

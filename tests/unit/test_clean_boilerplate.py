@@ -33,7 +33,7 @@ REMOVED = [
     # video player
     "Watch: Trump speaks to reporters", "Video duration 02:31", "Now playing", "02:31",
     # breadcrumbs
-    "Home > World > Europe", "Startseite > Politik > Ausland", "News » Politics » Congress",
+    "Home > World > Europe", "Skip to content", "Menu", "Back to top", "Startseite > Politik > Ausland", "News » Politics » Congress",
     # comment counters
     "12 comments", "Comments (34)", "Leave a comment", "15 Kommentare", "3 commentaires", "комментарии",
 ]
