@@ -364,6 +364,9 @@ class Component:
     def markers(self) -> list[str]: ...
     def java_desc(self) -> str: ...
 
+    def extra_ports(self) -> list[int]:
+        return []
+
     # --- process tracking
     def pid(self) -> int | None:
         """pid from the pid file if that process is alive and is ours; else None."""
@@ -419,6 +422,10 @@ class Component:
             if strays:
                 say(f"{self.name}: found untracked process(es) {strays} of ours; stopping them first")
                 self._terminate(strays)
+            for extra in self.extra_ports():
+                if port_open(extra):
+                    raise InfraError(f"{self.name}: port {HOST}:{extra} (needed besides {self.port}) is already "
+                                     f"in use; free it or change the port env overrides")
             if port_open(self.port):
                 raise InfraError(
                     f"{self.name}: port {HOST}:{self.port} is in use by something that is not a healthy "
@@ -539,6 +546,9 @@ class Kafka(Component):
 
     def java_desc(self) -> str:
         return self.java[1]
+
+    def extra_ports(self) -> list[int]:
+        return [KAFKA_CONTROLLER_PORT]
 
     def markers(self) -> list[str]:
         return ["kafka.Kafka", str(self.conf / "server.properties")]
@@ -736,6 +746,9 @@ class Elasticsearch(Component):
 
     def java_desc(self) -> str:
         return self.java[1]
+
+    def extra_ports(self) -> list[int]:
+        return [ES_TRANSPORT_PORT]
 
     def markers(self) -> list[str]:
         return [f"-Des.path.home={self.home}"]
