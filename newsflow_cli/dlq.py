@@ -7,10 +7,7 @@ import base64
 import json
 from collections.abc import Iterator
 
-from kafka import KafkaConsumer
-from kafka.structs import TopicPartition
-
-from shared.kafka import make_producer, topic
+from shared.kafka import make_producer, read_to_end, topic
 from shared.models import DeadLetter
 from shared.settings import CommonSettings
 from shared.topics import DEAD_LETTER, decode
@@ -18,24 +15,8 @@ from shared.topics import DEAD_LETTER, decode
 
 def read_all(settings: CommonSettings, name: str) -> Iterator[tuple[int, DeadLetter]]:
     """Every dead letter from the start of the topic to its current end."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
-                             enable_auto_commit=False, group_id=None)
-    try:
-        partitions = [TopicPartition(name, p) for p in (consumer.partitions_for_topic(name) or [])]
-        if not partitions:
-            return
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
-        while remaining:
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for r in records:
-                    yield r.offset, decode(DEAD_LETTER, r.value)  # type: ignore[misc]
-                if consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        consumer.close()
+    for record in read_to_end(settings, name):
+        yield record.offset, decode(DEAD_LETTER, record.value)  # type: ignore[misc]
 
 
 def run(args: argparse.Namespace) -> int:

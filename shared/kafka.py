@@ -17,7 +17,7 @@ import base64
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Event as StopFlag
@@ -117,6 +117,28 @@ def ensure_topics(settings: CommonSettings, specs: Sequence[TopicSpec] = ALL) ->
             log.info("created topics %s", [t.name for t in new])
     finally:
         admin.close()
+
+
+def read_to_end(settings: CommonSettings, name: str) -> Iterator[ConsumerRecord]:
+    """Every record of ``name`` from its start to its end as of now (state and dead-letter topics)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+                             enable_auto_commit=False, group_id=None,
+                             max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 64 * 1024)
+    try:
+        partitions = [TopicPartition(name, p) for p in (consumer.partitions_for_topic(name) or [])]
+        if not partitions:
+            return
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
+        while remaining:
+            for tp, records in consumer.poll(timeout_ms=1000).items():
+                yield from records
+                if consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        consumer.close()
 
 
 # --------------------------------------------------------------------------- dead letters
@@ -266,6 +288,7 @@ def run_stage(
         metrics.EVENTS_OUT.labels(stage=stage).inc(written)
         metrics.DEAD_LETTERED.labels(stage=stage).inc(len(bad))
         metrics.BATCH_SECONDS.labels(stage=stage).observe(time.perf_counter() - started)
+        metrics.CONSUMER_LAG.labels(stage=stage).set(lag(consumer))
         log.info("%s: batch of %d: %d written, %d dead-lettered", stage, len(records), written, len(bad),
                  extra={"stage": stage, "count": len(records)})
         if guard.tripped():
@@ -273,6 +296,16 @@ def run_stage(
                 f"{stage}: more than {guard.limit:.0%} of recent events were bad input; stopping so a "
                 "broken build does not dead-letter everything (see the dead-letter topic)"
             )
+
+
+def lag(consumer: KafkaConsumer) -> int:
+    """Messages between this consumer's positions and the partitions' ends (as last fetched)."""
+    total = 0
+    for tp in consumer.assignment():
+        high = consumer.highwater(tp)
+        if high is not None:
+            total += max(0, high - consumer.position(tp))
+    return total
 
 
 def send_dead_letters(producer: KafkaProducer, dead_letter_topic: str, stage: str,

@@ -47,7 +47,7 @@ def run_stream_stage(
     stage: str,
     settings: CommonSettings,
     source: TopicSpec,
-    make_handle: Callable[[], Handle[Any, Any]],
+    make_handle: Callable[[KafkaProducer], Handle[Any, Any]],
     make_write: Callable[[KafkaProducer], Write[Any]],
     metrics_port: int = 0,
     bad_limit: float = 0.5,
@@ -60,8 +60,8 @@ def run_stream_stage(
     ensure_topics(settings)
     # load models and check the sink before joining the group, so no rebalance waits on it;
     # a sink that is down at start (Elasticsearch not up yet) is an outage: retried
-    handle = retry(make_handle, f"{stage} setup", stop)
     producer = make_producer(settings)
+    handle = retry(lambda: make_handle(producer), f"{stage} setup", stop)
     consumer = make_consumer(settings, group_id or f"newsflow-{stage}", [topic(settings, source).name],
                              max_poll_records=batch_size)
     log.info("%s: consuming %s", stage, topic(settings, source).name, extra={"stage": stage})

@@ -49,9 +49,10 @@ CLEAN = TopicSpec("articles.clean", CleanArticle, "clean", ("enrich",))
 ENRICHED = TopicSpec("articles.enriched", EnrichedArticle, "enrich", ("index",))
 DEAD_LETTER = TopicSpec("articles.dead-letter", DeadLetter, "every stage", ("newsflow dlq",), partitions=1)
 ALIASES = TopicSpec("newsflow.aliases", Event, "newsflow aliases", ("enrich",), partitions=1, compacted=True)
+DEDUP_STATE = TopicSpec("newsflow.dedup-state", Event, "clean", ("clean",), partitions=1, compacted=True)
 FEED_STATE = TopicSpec("newsflow.feed-state", Event, "ingest", ("ingest",), partitions=1, compacted=True)
 
-ALL: tuple[TopicSpec, ...] = (RAW, CLEAN, ENRICHED, DEAD_LETTER, ALIASES, FEED_STATE)
+ALL: tuple[TopicSpec, ...] = (RAW, CLEAN, ENRICHED, DEAD_LETTER, ALIASES, DEDUP_STATE, FEED_STATE)
 
 
 def with_prefix(spec: TopicSpec, prefix: str) -> TopicSpec:

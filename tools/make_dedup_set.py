@@ -141,7 +141,7 @@ def main() -> int:
     with OUT.open("w", encoding="utf-8") as f:
         for p in pairs:
             f.write(json.dumps(p, ensure_ascii=False, sort_keys=True) + "\n")
-    print(f"wrote {len(pairs)} pairs ({sum(p['label'] for p in pairs)} duplicates) to {OUT.relative_to(ROOT)}")
+    print(f"wrote {len(pairs)} pairs ({sum(1 for p in pairs if p['label'])} duplicates) to {OUT.relative_to(ROOT)}")
     return 0
 
 

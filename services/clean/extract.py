@@ -113,7 +113,7 @@ def _missing_prose(precise: str, default: str) -> int:
 
 
 
-def _extract(html: str, url: str | None, **options: bool) -> str:
+def _extract(html: str, url: str | None, favor_precision: bool = False, favor_recall: bool = False) -> str:
     text = trafilatura.extract(
         html,
         url=url,
@@ -122,7 +122,8 @@ def _extract(html: str, url: str | None, **options: bool) -> str:
         include_images=False,
         include_formatting=False,
         deduplicate=False,
-        **options,
+        favor_precision=favor_precision,
+        favor_recall=favor_recall,
     )
     return text or ""
 

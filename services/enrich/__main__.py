@@ -28,7 +28,7 @@ class EnrichSettings(CommonSettings):
     bad_limit: float = Field(default=0.5, description="Stop when this share of recent events is bad")
 
 
-def make_handle():  # noqa: ANN201
+def make_handle(_producer: object):  # noqa: ANN201
     enricher = Enricher()
 
     def handle(events: list[CleanArticle]) -> list[EnrichedArticle | InvalidArticle]:

@@ -12,6 +12,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ _PUNCT_TABLE = {ord(c): None for c in ".’'`´‘\u00b7"}
 _SPACE_TABLE = {ord(c): " " for c in "-‐‑–—_/"}
 
 
+@lru_cache(maxsize=65536)
 def fold(name: str) -> str:
     """Matching key for a name: NFKD, accents removed, case-folded, dots/apostrophes dropped.
 

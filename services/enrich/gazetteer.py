@@ -25,6 +25,11 @@ from .aliases import AliasRegistry, fold
 _STATE_PRIOR_POPULATION = 1_000_000
 # A PERSON/ORG span is re-labelled as a place only if it is a country/state or a city this big.
 _RELABEL_MIN_POPULATION = 1_000_000
+# geonames alternate names of small towns collide with ordinary words ("Olympic"); only cities
+# at least this big are found by alternate name (Kiev -> Kyiv, Bombay -> Mumbai).
+_ALTERNATE_MIN_POPULATION = 100_000
+# Cities this big are also found by string match when the model misses them.
+SCAN_MIN_POPULATION = 500_000
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ class Gazetteer:
             self._add(city["name"], entry, False)
             if entry.name != city["name"]:
                 self._add(entry.name, entry, False)
-            for alt in city["alternatenames"]:
+            for alt in city["alternatenames"] if entry.population >= _ALTERNATE_MIN_POPULATION else ():
                 if _usable_alternate(alt, city["name"]):
                     self._add(alt, entry, True)
 
@@ -156,6 +161,10 @@ class Gazetteer:
             self._add(entry.name, entry, False)
             for alt in extra.get("aliases", []):
                 self._add(alt, entry, False)
+
+        self.big_cities = sorted(
+            {c["name"] for c in cities if c["population"] >= SCAN_MIN_POPULATION and c["name"][:1].isupper()}
+        )
 
         # Demonyms -> country. Regular plurals are generated (Ukrainians, Israelis, New Zealanders).
         self._demonyms: dict[str, GeoEntry] = {}

@@ -136,6 +136,9 @@ class Enricher:
         self._reporting = frozenset(met["reporting_verbs"])
         self._aux = frozenset(met["auxiliaries"])
         self._adverbs = frozenset(met["adverbs_between"])
+        self._modals = frozenset(met["modals"])
+        self._not_after = frozenset(met["not_after"])
+        self._non_actor_heads = frozenset(titles["non_actor_heads"])
         from spacy.lang.en.stop_words import STOP_WORDS
 
         self._stop = frozenset(STOP_WORDS) | {"said", "says", "told", "also", "would", "could", "year", "years"}
@@ -208,19 +211,23 @@ class Enricher:
                         put(form + "s", "demonym")
         for m in self._metonyms.values():
             put(m["surface"], "metonym")
+        for name in self.gazetteer.big_cities:
+            put(name, "place")
         return dict(index)
 
     # ------------------------------------------------------------------ analysis
 
     def _analyse(self, doc: Any) -> tuple[list[Actor], list[Place], list[Topic], list[str]]:
         text: str = doc.text
+        ents = doc.ents
+        doc = list(doc)  # Token objects are created on every doc[i]; build them once
         n = len(doc)
         lowers = [t.lower_ for t in doc]
         cands: list[_Cand] = []
         covered = [False] * n
 
         # 1. model spans, cleaned
-        for ent in doc.ents:
+        for ent in ents:
             label = ent.label_
             if label not in _ENTITY_LABELS and label not in _WEAK_LABELS:
                 continue
@@ -310,7 +317,7 @@ class Enricher:
             # metonyms
             met = self._metonyms.get(key)
             if met is not None:
-                if met["mode"] == "always" or self._is_subject(doc, c.j):
+                if met["mode"] == "always" or self._is_subject(doc, c.j, c.i):
                     g = actor_group(met["actor"], "organisation", "rule", 0.85)
                     g.add(start, end, s, "rule", 0.85)
                     g.roles.update(c.roles)
@@ -330,7 +337,9 @@ class Enricher:
                     g.roles.update(c.roles)
                 continue
 
-            if label == "NORP" or label == "SCAN-demonym":
+            if label == "NORP" or label == "SCAN-demonym" or (
+                self.gazetteer.demonym(s) is not None and not self.gazetteer.candidates(s)
+            ):
                 country = self.gazetteer.demonym(s)
                 if country is not None:
                     demonym_countries.append((country, start, end, s))
@@ -353,19 +362,31 @@ class Enricher:
                 place_mentions.append((s, start, end, s, "gazetteer", 0.7))
                 continue
             if effective == "place":
+                if not self.gazetteer.candidates(s) and c.j - c.i > 1:
+                    for k in range(c.j - 1, c.i, -1):
+                        prefix = text[start : _end_char(doc, k)]
+                        if self.gazetteer.candidates(prefix):
+                            c, s, end = _Cand(c.i, k, c.label, c.roles, c.had_the), prefix, _end_char(doc, k)
+                            break
+                if not self.gazetteer.candidates(s) and s.isupper() and label == "GPE":
+                    g = actor_group(s, "organisation", "model", 0.5)  # "BRICS", not a place
+                    g.add(start, end, s, "model", 0.5)
+                    continue
                 if self.gazetteer.candidates(s):
                     place_mentions.append((s, start, end, s, "gazetteer", 0.9))
                     self._capital_metonym(doc, c, s, start, end, actor_group)
                 elif label in ("GPE", "LOC") and " " in s.strip() or label == "GPE":
                     place_mentions.append((s, start, end, s, "model", 0.4))
                 continue
+            if effective in ("person", "organisation") and lowers[c.j - 1] in self._non_actor_heads:
+                continue  # venues, events, instruments: "St Peter's Square", "Club World Cup"
             if effective == "person":
                 persons.append((c, s))
                 continue
             if effective == "organisation":
                 name = s
-                if name.isupper() is False and len(name) <= 2:
-                    continue
+                if len(name) <= 2 or lowers[c.j - 1] in self._non_actor_heads:
+                    continue  # "AI"; venues and events ("Anfield Stadium", "Club World Cup")
                 g = actor_group(name, "organisation", "model", 0.6)
                 g.add(start, end, s, "model", 0.6)
                 g.roles.update(c.roles)
@@ -442,14 +463,16 @@ class Enricher:
             cand.had_the = True
             cand.i += 1
         # possessive and trailing punctuation
-        while cand.j > cand.i and (doc[cand.j - 1].text in _POSSESSIVE or doc[cand.j - 1].is_punct):
+        while cand.j > cand.i and (
+            (doc[cand.j - 1].text in _POSSESSIVE and label != "ORG") or doc[cand.j - 1].is_punct
+        ):
             cand.j -= 1
         if cand.j <= cand.i:
             return None
         words = [doc[k].lower_ for k in range(cand.i, cand.j)]
         if all(w in self._title_words for w in words):
             return None  # "Defense" in "Defense Secretary Pete Hegseth"
-        if not any(ch.isalpha() for ch in doc[cand.i : cand.j].text):
+        if not any(ch.isalpha() for ch in _span_text(doc, cand.i, cand.j)):
             return None
         if label == "PERSON":
             # titles inside the span: "President Donald Trump", "Mr Hegseth"
@@ -457,7 +480,7 @@ class Enricher:
             while k < cand.j - 1 and doc[k].lower_ in self._title_words:
                 k += 1
             if k > cand.i and doc[k - 1].lower_ in self._heads:
-                cand.roles.append(doc[cand.i : k].text)
+                cand.roles.append(_span_text(doc, cand.i, k))
                 cand.i = k
             role = self._role_before(doc, cand.i)
             if role:
@@ -468,11 +491,11 @@ class Enricher:
             while k > cand.i + 1 and doc[k - 1].lower_ in self._heads:
                 k -= 1
             if k < cand.j:
-                cand.roles.append(doc[cand.i : cand.j].text)
+                cand.roles.append(_span_text(doc, cand.i, cand.j))
                 cand.j = k
             elif cand.j < len(doc) and doc[cand.j].lower_ in self._heads and doc[cand.j].lower_ not in self._honorifics:
-                cand.roles.append(f"{doc[cand.i : cand.j].text} {doc[cand.j].text}")
-        text = doc[cand.i : cand.j].text
+                cand.roles.append(f"{_span_text(doc, cand.i, cand.j)} {doc[cand.j].text}")
+        text = _span_text(doc, cand.i, cand.j)
         if text[:1].islower() or len(text) < 2:
             return None
         return cand
@@ -495,15 +518,25 @@ class Enricher:
             k += 1
         if k >= i or doc[i - 1].lower_ not in self._heads:
             return None
-        return doc[k:i].text
+        return _span_text(doc, k, i)
 
-    def _is_subject(self, doc: Any, j: int) -> bool:
-        """Is the span ending at token j followed by a reporting/volition verb ("says", "has said")?"""
+    def _is_subject(self, doc: Any, j: int, i: int | None = None) -> bool:
+        """Is the span [i, j) followed by a reporting/volition verb ("says", "has said", "must accept")?
+
+        Not when it follows a preposition ("officials in Doha confirmed") or is the tail of a
+        longer capitalised name ("Real Madrid have signed").
+        """
         n = len(doc)
+        if i is not None and i > 0:
+            prev = doc[i - 1]
+            if prev.lower_ in self._not_after or (prev.text[:1].isupper() and not prev.is_sent_start and prev.lower_ != "the"):
+                return False
         k = j
         if k < n and doc[k].text in _POSSESSIVE:
             return False
         if k < n and doc[k].lower_ in self._reporting:
+            return True
+        if k + 1 < n and doc[k].lower_ in self._modals and doc[k + 1].is_alpha and doc[k + 1].is_lower:
             return True
         if k < n and doc[k].lower_ in self._aux:
             k += 1
@@ -516,7 +549,7 @@ class Enricher:
 
     def _capital_metonym(self, doc: Any, c: _Cand, s: str, start: int, end: int, actor_group: Any) -> None:
         """'Washington wants ...', 'Moscow has denied ...': the capital speaks for its government."""
-        if not self._is_subject(doc, c.j):
+        if not self._is_subject(doc, c.j, c.i):
             return
         capital = next(
             (e for e, alt in self.gazetteer.candidates(s) if e.is_capital and e.feature == "city" and e.country_code),
@@ -527,6 +560,12 @@ class Enricher:
         name = self.gazetteer.government_name(capital.country_code)
         g = actor_group(name, "organisation", "rule", 0.7)
         g.add(start, end, s, "rule", 0.7)
+
+
+def _span_text(toks: Any, i: int, j: int) -> str:
+    if j <= i:
+        return ""
+    return "".join([t.text_with_ws for t in toks[i : j - 1]] + [toks[j - 1].text])
 
 
 def _end_char(doc: Any, j: int) -> int:

@@ -33,7 +33,7 @@ def main() -> None:
     setup_logging(settings.log_level, settings.log_format)
     es = make_client(settings)
 
-    def make_handle():  # noqa: ANN202
+    def make_handle(_producer: object):  # noqa: ANN202
         ensure_index(es, settings.index_alias)
 
         def handle(events: list[EnrichedArticle]) -> list[dict[str, Any] | InvalidArticle]:

@@ -20,6 +20,10 @@ def bootstrap(settings: IngestSettings):  # noqa: ANN201 - returns the FastAPI a
     def publish(raw: RawArticle) -> None:
         producer.send(raw_topic, key=raw.id, value=encode(raw)).get(timeout=30)
 
+    if settings.feeds_file:  # NEWSFLOW_INGEST_FEEDS_FILE: poll feeds in a background thread
+        from services.ingest.poller import start_feed_poller
+
+        start_feed_poller(settings, settings.feeds_file, producer)
     return create_app(settings, publish)
 
 

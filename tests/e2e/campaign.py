@@ -143,14 +143,26 @@ def run_campaign(name: str, pipeline, settings: CommonSettings, n: int, rate: fl
                  fault: Callable[[], None], fault_at: float = 0.3, bad_every: int = 0,
                  timeout: float = 600) -> Outcome:
     started = time.monotonic()
-    articles = make_articles(n, run=f"{name}-{int(started)}", bad_every=bad_every)
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower())
+    articles = make_articles(n, run=f"{slug}-{int(time.time())}", bad_every=bad_every)
     sender = Sender(pipeline.ingest_url)
-    thread = threading.Thread(target=sender.send_all, args=(articles, rate), daemon=True)
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            sender.send_all(articles, rate)
+        except BaseException as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=send, daemon=True)
     thread.start()
     while len(sender.accepted) < n * fault_at and thread.is_alive():
         time.sleep(0.1)
     fault()
     thread.join()
+    if errors:
+        raise errors[0]
+    assert not sender.rejected, f"ingest rejected campaign articles: {sender.rejected[:3]}"
     indexed, dead, duplicated = account(settings, sender.accepted, timeout)
     lost = len(set(sender.accepted) - indexed - dead)
     return Outcome(name, n, len(sender.accepted), len(indexed), len(dead), lost, duplicated,

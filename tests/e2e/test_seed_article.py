@@ -41,4 +41,16 @@ def test_seed_article_flows_to_search(pipeline: Pipeline) -> None:
     for marker in BOILERPLATE:
         assert marker not in doc["body"], f"boilerplate left in the indexed body: {marker!r}"
     assert "Hegseth dismissed those claims" in doc["body"]
+
+    # a syndicated copy under another URL, lightly edited: marked duplicate_of, not a second result
+    copy = httpx.post(f"{pipeline.ingest_url}/articles", json={
+        "url": "https://mirror.example.com/world/trump-ukraine-hegseth", "title": title + " (updated)",
+        "body": body.replace("Hegseth dismissed those claims", "Hegseth rejected those claims"), "source": "mirror"})
+    assert copy.status_code == 202 and copy.json()["id"] != article_id
+    copy_doc = wait_for(lambda: httpx.get(f"{pipeline.search_url}/articles/{copy.json()['id']}").json()
+                        if httpx.get(f"{pipeline.search_url}/articles/{copy.json()['id']}").status_code == 200 else None,
+                        what="the syndicated copy")
+    assert copy_doc["duplicate_of"] == article_id
+    assert search(actor="Vladimir Putin")["total"] == 1
+    assert search(actor="Vladimir Putin", include_duplicates="true")["total"] == 2
     assert all(pipeline.alive().values()), pipeline.alive()

@@ -356,7 +356,7 @@
     }
     const sorted = [...points.values()].sort((a, b) => b.titles.size - a.titles.size);
     for (const p of sorted) {
-      const r = 2.2 + 1.3 * Math.sqrt(p.titles.size - 1);
+      const r = 3 + 1.5 * Math.sqrt(p.titles.size - 1);
       const dot = svg("circle", { class: "marker", cx: p.lon.toFixed(2), cy: (-p.lat).toFixed(2), r: r.toFixed(2) });
       const names = [...p.names];
       dot.setAttribute("data-place", names.join(", "));

@@ -1,0 +1,174 @@
+"""Processes, topics and indices the benchmark creates, and their guaranteed clean-up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.structs import TopicPartition
+
+from shared.es import index_name
+from shared.kafka import MAX_MESSAGE_BYTES, ensure_topics
+from shared.settings import CommonSettings
+
+REPO = Path(__file__).resolve().parents[1]
+KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+ES_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+
+
+def python() -> str:
+    venv = REPO / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_for(prefix: str, alias: str = "articles-bench") -> CommonSettings:
+    return CommonSettings.model_validate({"KAFKA_BOOTSTRAP_SERVERS": KAFKA, "ELASTICSEARCH_URL": ES_URL,
+                                         "NEWSFLOW_TOPIC_PREFIX": prefix, "NEWSFLOW_INDEX_ALIAS": alias})
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    """Peak resident set size (VmHWM) of a live process, in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class Service:
+    """``python -m services.<stage>`` as a child process, with its VmHWM sampled until it exits."""
+
+    def __init__(self, stage: str, env: dict[str, str], log_dir: Path, tag: str = "") -> None:
+        self.stage = stage
+        self.log_path = log_dir / f"{stage}{tag}.log"
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([python(), "-m", f"services.{stage}"], cwd=REPO, env=env,
+                                     stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.started = time.time()
+        self.peak_mb: float | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._done.is_set() and self.proc.poll() is None:
+            v = vm_hwm_mb(self.proc.pid)
+            if v is not None:
+                self.peak_mb = max(self.peak_mb or 0.0, v)
+            self._done.wait(0.2)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log_contains(self, text: str) -> bool:
+        try:
+            return text in self.log_path.read_text(errors="replace")
+        except OSError:
+            return False
+
+    def tail(self, n: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        v = vm_hwm_mb(self.proc.pid) if self.alive() else None
+        if v is not None:
+            self.peak_mb = max(self.peak_mb or 0.0, v)
+        self._done.set()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+
+class Resources:
+    """Everything created during a run; :meth:`cleanup` stops, deletes and reports."""
+
+    def __init__(self, es: Any) -> None:
+        self.es = es
+        self.services: list[Service] = []
+        self.prefixes: list[str] = []
+        self.aliases: list[str] = []
+        self.problems: list[str] = []
+
+    def topics(self, prefix: str) -> CommonSettings:
+        self.prefixes.append(prefix)
+        settings = settings_for(prefix)
+        ensure_topics(settings)
+        return settings
+
+    def alias(self, alias: str) -> str:
+        self.aliases.append(alias)
+        return alias
+
+    def start(self, stage: str, env: dict[str, str], log_dir: Path, tag: str = "") -> Service:
+        svc = Service(stage, env, log_dir, tag)
+        self.services.append(svc)
+        return svc
+
+    def stop(self, services: Iterable[Service]) -> None:
+        for svc in services:
+            svc.stop()
+
+    def cleanup(self) -> None:
+        for svc in self.services:
+            try:
+                svc.stop()
+            except Exception as exc:  # noqa: BLE001 - keep cleaning up the rest
+                self.problems.append(f"stop {svc.stage}: {exc}")
+        for alias in self.aliases:
+            try:
+                self.es.options(ignore_status=404).indices.delete(index=index_name(alias))
+            except Exception as exc:  # noqa: BLE001
+                self.problems.append(f"delete index {alias}: {exc}")
+        if self.prefixes:
+            try:
+                admin = KafkaAdminClient(bootstrap_servers=KAFKA.split(","), request_timeout_ms=30_000)
+                try:
+                    names = [t for t in admin.list_topics() if any(t.startswith(p) for p in self.prefixes)]
+                    if names:
+                        admin.delete_topics(names, timeout_ms=30_000)
+                finally:
+                    admin.close()
+            except Exception as exc:  # noqa: BLE001
+                self.problems.append(f"delete topics {self.prefixes}: {exc}")
+
+
+def assigned_consumer(topics: list[str]) -> KafkaConsumer:
+    """A group-less consumer reading every partition of ``topics`` from the beginning."""
+    consumer = KafkaConsumer(bootstrap_servers=KAFKA.split(","), group_id=None, enable_auto_commit=False,
+                             max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 64 * 1024,
+                             fetch_max_bytes=64 * 1024 * 1024, consumer_timeout_ms=1000)
+    tps = []
+    deadline = time.monotonic() + 30
+    for t in topics:
+        parts = consumer.partitions_for_topic(t)
+        while not parts and time.monotonic() < deadline:
+            time.sleep(0.2)
+            parts = consumer.partitions_for_topic(t)
+        tps += [TopicPartition(t, p) for p in sorted(parts or [])]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    return consumer

@@ -1,0 +1,484 @@
+"""``python -m benchmarks.run [--only SECTION[,SECTION]] [--n N] [--quick] [--profile enrich]``
+
+One run measures, on one corpus (real pages' HTML and TRUE texts, cycled to N articles with
+unique ids and URLs), the limits and the services, and prints one table:
+
+* limits: spaCy ``nlp.pipe`` with exactly the Enricher's components and batch size; Elasticsearch
+  ``helpers.bulk`` of the documents the index stage writes; kafka-python produce/consume of
+  messages of the pipeline's sizes (raw with HTML, clean, enriched);
+* each stream stage alone as its real process (``python -m services.<stage>``) on a preloaded
+  input topic. Rate = outputs after the first batch / (last output time - first output time),
+  from the output records' timestamps, so process start, model load and group join are
+  excluded; for index (whose output is Elasticsearch) rate = N / (all N counted after refresh -
+  earliest ``indexed_at``, which the stage stamps when it starts a batch). Peak RSS = VmHWM;
+* the whole pipeline: five processes, N POSTs to ingest (8 threads), latency from the 202 to the
+  article being found by an Elasticsearch mget on the alias (realtime GET, polled every 0.1 s),
+  at full speed and paced at half the full-speed rate;
+* scale-out: 1 vs 2 enrich processes in one consumer group on a 6-partition topic.
+
+Everything created (processes, topics with a unique prefix, indices under a unique alias) is
+stopped or deleted in a ``finally``. Results: ``.bench/bench-<timestamp>.json`` and
+``.bench/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import corpus as corpus_mod
+from benchmarks.infra import ES_URL, KAFKA, REPO, Resources, Service, assigned_consumer, free_port, settings_for
+
+SECTIONS = ("limits", "clean", "enrich", "index", "e2e")
+TARGETS = {"enrich": 0.85, "index": 0.8, "e2e": 0.7, "p99_half_s": 3.0, "rss_mb": 500.0, "rss_enrich_mb": 1024.0}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def chunks(seq: list[Any], size: int) -> list[list[Any]]:
+    return [seq[i:i + size] for i in range(0, len(seq), size)]
+
+
+def default_of(module: str, cls: str, name: str) -> Any:
+    import importlib
+
+    return getattr(importlib.import_module(module), cls).model_fields[name].default
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        from elasticsearch import Elasticsearch
+
+        self.args = args
+        self.n: int = args.n or (120 if args.quick else 600)
+        self.tag = uuid.uuid4().hex[:8]
+        self.only = set(args.only.split(",")) if args.only else set(SECTIONS)
+        self.es = Elasticsearch(ES_URL, request_timeout=60)
+        self.res = Resources(self.es)
+        self.out_dir = REPO / ".bench"
+        self.log_dir = self.out_dir / "logs" / self.tag
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.results: dict[str, Any] = {"n": self.n, "tag": self.tag, "quick": bool(args.quick),
+                                        "started_at": datetime.now(UTC).isoformat(), "errors": {}}
+        self.enricher: Any = None
+        self.corpus: corpus_mod.Corpus | None = None
+
+    # ------------------------------------------------------------------ set-up
+
+    def env(self, prefix: str, alias: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({"KAFKA_BOOTSTRAP_SERVERS": KAFKA, "ELASTICSEARCH_URL": ES_URL,
+                    "NEWSFLOW_TOPIC_PREFIX": prefix, "NEWSFLOW_INDEX_ALIAS": alias,
+                    "NEWSFLOW_CLEAN_METRICS_PORT": "0", "NEWSFLOW_ENRICH_METRICS_PORT": "0",
+                    "NEWSFLOW_INDEX_METRICS_PORT": "0", "NEWSFLOW_LOG_FORMAT": "json",
+                    "NEWSFLOW_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
+        return env
+
+    def build_corpus(self) -> None:
+        need_enriched = bool(self.only & {"limits", "index"})
+        if need_enriched or self.only & {"enrich"} or self.args.profile:
+            from services.enrich.logic import Enricher
+
+            t0 = time.perf_counter()
+            self.enricher = Enricher()
+            self.results["enricher_load_s"] = round(time.perf_counter() - t0, 2)
+            self.results["nlp_components"] = list(self.enricher.nlp.pipe_names)
+        t0 = time.perf_counter()
+        self.corpus = corpus_mod.build(self.n, self.tag, need_enriched, self.enricher)
+        c = self.corpus
+        self.results["corpus"] = {
+            "source": c.source, "unique_pages": len(c.pages), "notes": c.notes,
+            "mean_text_chars": round(statistics.mean(len(t) for t in c.texts())),
+            "mean_html_bytes": round(statistics.mean(len(p.html) for p in c.pages)),
+            "build_s": round(time.perf_counter() - t0, 1)}
+        log(f"corpus: {self.n} articles from {len(c.pages)} pages ({c.source}); {c.notes or ''}")
+
+    # ------------------------------------------------------------------ limits
+
+    def limit_nlp(self) -> None:
+        from services.enrich.logic import MAX_ANALYSED_CHARS
+
+        nlp, batch = self.enricher.nlp, self.enricher.batch_size
+        poll = default_of("services.enrich.__main__", "EnrichSettings", "batch_size")
+        texts = [t[:MAX_ANALYSED_CHARS] for t in self.corpus.texts()]
+        log(f"limit: nlp.pipe {nlp.pipe_names} on {len(texts)} texts, polls of {poll}, batch_size={batch}")
+        t0 = time.perf_counter()
+        for chunk in chunks(texts, poll):
+            for _doc in nlp.pipe(chunk, batch_size=batch):
+                pass
+        dt = time.perf_counter() - t0
+        self.results["limit_nlp"] = {"rate": len(texts) / dt, "seconds": dt, "components": nlp.pipe_names,
+                                     "batch": poll}
+
+    def limit_bulk(self) -> None:
+        from elasticsearch import helpers
+
+        from services.index.logic import index
+        from shared.es import ensure_index
+
+        alias = self.res.alias(f"bench-{self.tag}-bulk")
+        ensure_index(self.es, alias)
+        now = datetime.now(UTC)
+        docs = [index(e, now) for e in self.corpus.enriched]
+        size = default_of("services.index.__main__", "IndexSettings", "batch_size")
+        mb = sum(len(json.dumps(d)) for d in docs) / 1e6
+        log(f"limit: ES bulk of {len(docs)} docs ({mb:.1f} MB) in chunks of {size}")
+        t0 = time.perf_counter()
+        for chunk in chunks(docs, size):
+            actions = [{"_op_type": "index", "_index": alias, "_id": d["id"], "_source": d} for d in chunk]
+            _, errors = helpers.bulk(self.es, actions, raise_on_error=False, max_retries=0, chunk_size=size,
+                                     max_chunk_bytes=512 * 1024 * 1024)
+            if errors:
+                raise RuntimeError(f"bulk errors: {errors[:2]}")
+        self.es.indices.refresh(index=alias)
+        dt = time.perf_counter() - t0
+        count = self.es.count(index=alias)["count"]
+        self.results["limit_bulk"] = {"rate": len(docs) / dt, "seconds": dt, "mb_per_s": mb / dt, "count": count,
+                                      "chunk": size}
+        self.es.options(ignore_status=404).indices.delete(index=f"{alias}-v*")
+
+    def limit_kafka(self) -> None:
+        from shared.kafka import make_producer, topic
+        from shared.topics import CLEAN, ENRICHED, RAW, encode
+
+        prefix = f"bench{self.tag}-kafka."
+        settings = self.res.topics(prefix)
+        out = {}
+        kinds = [("raw", RAW, self.corpus.raw), ("clean", CLEAN, self.corpus.clean)]
+        if self.corpus.enriched:
+            kinds.append(("enriched", ENRICHED, self.corpus.enriched))
+        for kind, spec, events in kinds:
+            name = topic(settings, spec).name
+            values = [encode(e) for e in events]
+            keys = [getattr(e, "id", None) or e.article.id for e in events]
+            mb = sum(map(len, values)) / 1e6
+            producer = make_producer(settings)
+            try:
+                t0 = time.perf_counter()
+                futures = [producer.send(name, key=k, value=v) for k, v in zip(keys, values)]
+                producer.flush(timeout=120)
+                for f in futures:
+                    f.get(timeout=60)
+                p_dt = time.perf_counter() - t0
+            finally:
+                producer.close(timeout=10)
+            consumer = assigned_consumer([name])
+            try:
+                got, t0 = 0, time.perf_counter()
+                while got < len(values) and time.perf_counter() - t0 < 120:
+                    got += sum(len(b) for b in consumer.poll(timeout_ms=500).values())
+                c_dt = time.perf_counter() - t0
+            finally:
+                consumer.close()
+            out[kind] = {"messages": len(values), "mean_bytes": round(mb * 1e6 / len(values)),
+                         "produce_rate": len(values) / p_dt, "produce_mb_s": mb / p_dt,
+                         "consume_rate": got / c_dt, "consume_mb_s": mb / c_dt}
+            log(f"limit: kafka {kind}: produce {len(values) / p_dt:.0f}/s, consume {got / c_dt:.0f}/s")
+        self.results["limit_kafka"] = out
+
+    # ------------------------------------------------------------------ stages alone
+
+    def preload(self, settings: Any, spec: Any, events: list[Any]) -> str:
+        from shared.kafka import make_producer, topic
+        from shared.topics import encode
+
+        name = topic(settings, spec).name
+        producer = make_producer(settings)
+        try:
+            for e in events:
+                producer.send(name, key=getattr(e, "id", None) or e.article.id, value=encode(e))
+            producer.flush(timeout=120)
+        finally:
+            producer.close(timeout=10)
+        return name
+
+    def stage_alone(self, stage: str, label: str, workers: int = 1, per_article_s: float = 1.0) -> dict[str, Any]:
+        from shared.kafka import topic
+        from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW
+
+        src, dst, events = {"clean": (RAW, CLEAN, self.corpus.raw), "enrich": (CLEAN, ENRICHED, self.corpus.clean),
+                            "index": (ENRICHED, None, self.corpus.enriched)}[stage]
+        prefix, alias = f"bench{self.tag}-{label}.", self.res.alias(f"bench-{self.tag}-{label}")
+        settings = self.res.topics(prefix)
+        self.preload(settings, src, events)
+        n = len(events)
+        dlq_name = topic(settings, DEAD_LETTER).name
+        watch = [dlq_name] + ([topic(settings, dst).name] if dst else [])
+        consumer = assigned_consumer(watch)
+        log(f"stage {label}: {n} events preloaded; starting {workers} process(es)")
+        procs = [self.res.start(stage, self.env(prefix, alias), self.log_dir, f"-{label}-{k}") for k in range(workers)]
+        seen: dict[str, int] = {}
+        dead = 0
+        indexed, t_done = 0, None
+        deadline = time.monotonic() + 90 + n * per_article_s
+        try:
+            while time.monotonic() < deadline:
+                for _tp, recs in consumer.poll(timeout_ms=100 if dst is None else 500).items():
+                    for r in recs:
+                        if r.topic == dlq_name:
+                            dead += 1
+                        else:
+                            seen.setdefault(r.key.decode() if r.key else str(r.offset), r.timestamp)
+                if dst is None:
+                    try:
+                        self.es.indices.refresh(index=alias)
+                        indexed = self.es.count(index=alias)["count"]
+                    except Exception:  # noqa: BLE001 - index not created yet
+                        indexed = 0
+                done = (indexed if dst is None else len(seen)) + dead
+                if done >= n:
+                    t_done = time.time()
+                    break
+                if not all(p.alive() for p in procs):
+                    raise RuntimeError(f"{stage} exited early:\n" + procs[0].tail())
+            else:
+                raise TimeoutError(f"{stage}: {len(seen) or indexed}/{n} outputs, {dead} dead letters; log "
+                                   f"{procs[0].log_path}")
+        finally:
+            consumer.close()
+            self.res.stop(procs)
+        out: dict[str, Any] = {"n": n, "workers": workers, "dead_lettered": dead,
+                               "peak_rss_mb": [round(p.peak_mb or 0, 1) for p in procs]}
+        if dst is None:
+            agg = self.es.search(index=alias, size=0, aggs={"first": {"min": {"field": "indexed_at"}}})
+            first = agg["aggregations"]["first"]["value"] / 1000
+            out.update(rate=indexed / (t_done - first), seconds=t_done - first, outputs=indexed,
+                       method="N / (all counted after refresh - earliest indexed_at)")
+        else:
+            ts = sorted(seen.values())
+            n_first = sum(1 for t in ts if t <= ts[0] + 100)
+            span = (ts[-1] - ts[0]) / 1000
+            out.update(outputs=len(ts), first_batch=n_first, seconds=span,
+                       rate=(len(ts) - n_first) / span if span > 0 and len(ts) > n_first else None,
+                       method="(outputs - first batch) / (last - first output timestamp)")
+        log(f"stage {label}: {out.get('rate') or 0:.1f} art/s, RSS {out['peak_rss_mb']} MB, dlq {dead}")
+        return out
+
+    # ------------------------------------------------------------------ end to end
+
+    def e2e(self) -> None:
+        import httpx
+
+        prefix, alias = f"bench{self.tag}-e2e.", self.res.alias(f"bench-{self.tag}-e2e")
+        self.res.topics(prefix)
+        ingest_port, search_port = free_port(), free_port()
+        env = self.env(prefix, alias)
+        env.update({"NEWSFLOW_INGEST_PORT": str(ingest_port), "NEWSFLOW_SEARCH_PORT": str(search_port)})
+        procs = {s: self.res.start(s, env, self.log_dir, "-e2e") for s in ("ingest", "clean", "enrich", "index", "search")}
+        ingest_url = f"http://127.0.0.1:{ingest_port}"
+        try:
+            deadline = time.monotonic() + 120
+            for url in (ingest_url, f"http://127.0.0.1:{search_port}"):
+                while True:
+                    try:
+                        if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline or not all(p.alive() for p in procs.values()):
+                        raise RuntimeError("services not healthy: " + "; ".join(
+                            f"{s}: {p.tail(3)}" for s, p in procs.items()))
+                    time.sleep(0.3)
+            log("e2e: services healthy; warm-up (models loaded, groups joined)")
+            warm = self.load(ingest_url, alias, [self.corpus.submission(i, f"{self.tag}w") for i in range(6)],
+                             None, timeout=180)
+            if warm["searchable"] < 6:
+                raise RuntimeError(f"warm-up articles not searchable: {warm}")
+            log(f"e2e: full speed, {self.n} POSTs")
+            full = self.load(ingest_url, alias, [self.corpus.submission(i, f"{self.tag}f") for i in range(self.n)],
+                             None, timeout=120 + self.n * 1.5)
+            rate = full["throughput"] / 2
+            n_half = max(20, self.n // 2)
+            log(f"e2e: half speed, {n_half} POSTs paced at {rate:.2f}/s")
+            half = self.load(ingest_url, alias, [self.corpus.submission(i, f"{self.tag}h") for i in range(n_half)],
+                             rate, timeout=120 + n_half / rate * 2)
+        finally:
+            self.res.stop(procs.values())
+        self.results["e2e"] = {"full": full, "half": half, "warmup": warm,
+                               "peak_rss_mb": {s: round(p.peak_mb or 0, 1) for s, p in procs.items()},
+                               "latency_probe": "ES mget (realtime GET) on the alias every 0.1 s"}
+
+    def load(self, ingest_url: str, alias: str, subs: list[dict[str, Any]], rate: float | None,
+             timeout: float) -> dict[str, Any]:
+        import httpx
+
+        accepted: dict[str, float] = {}
+        found: dict[str, float] = {}
+        failures: list[str] = []
+        lock = threading.Lock()
+        local = threading.local()
+        stop = threading.Event()
+
+        def post(sub: dict[str, Any]) -> None:
+            client = getattr(local, "client", None) or httpx.Client(timeout=60)
+            local.client = client
+            for attempt in range(8):
+                try:
+                    r = client.post(f"{ingest_url}/articles", json=sub)
+                except httpx.HTTPError as exc:
+                    r, err = None, str(exc)
+                if r is not None and r.status_code == 202:
+                    with lock:
+                        accepted[r.json()["id"]] = time.time()
+                    return
+                err = f"{r.status_code} {r.text[:100]}" if r is not None else err
+                time.sleep(0.2 * 2 ** attempt)
+            failures.append(err)
+
+        def poll() -> None:
+            while not stop.is_set():
+                with lock:
+                    pending = [i for i in accepted if i not in found]
+                for chunk in chunks(pending, 500):
+                    try:
+                        docs = self.es.mget(index=alias, ids=chunk, source=False)["docs"]
+                    except Exception:  # noqa: BLE001 - index not there yet
+                        continue
+                    now = time.time()
+                    for d in docs:
+                        if d.get("found"):
+                            found[d["_id"]] = now
+                stop.wait(0.1)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        t0 = time.time()
+        with ThreadPoolExecutor(8) as pool:
+            for k, sub in enumerate(subs):
+                if rate:
+                    delay = t0 + k / rate - time.time()
+                    if delay > 0:
+                        time.sleep(delay)
+                pool.submit(post, sub)
+        posted = time.time() - t0
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(found) < len(accepted) + 0:
+            time.sleep(0.1)
+        stop.set()
+        poller.join(timeout=10)
+        lat = sorted(found[i] - accepted[i] for i in found if i in accepted)
+        last = max(found.values()) if found else time.time()
+
+        def pct(p: float) -> float | None:
+            return lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))] if lat else None
+
+        return {"posted": len(subs), "accepted": len(accepted), "searchable": len(found), "failures": failures[:5],
+                "post_seconds": posted, "seconds": last - t0, "throughput": len(found) / (last - t0),
+                "offered_rate": rate, "p50_s": pct(50), "p95_s": pct(95), "p99_s": pct(99),
+                "max_s": lat[-1] if lat else None}
+
+    # ------------------------------------------------------------------ profile
+
+    def profile_enrich(self) -> None:
+        from pyinstrument import Profiler
+
+        events = self.corpus.clean[: min(len(self.corpus.clean), 240)]
+        size = default_of("services.enrich.__main__", "EnrichSettings", "batch_size")
+        log(f"profile: Enricher.enrich_batch on {len(events)} articles in batches of {size} (pyinstrument)")
+        profiler = Profiler(interval=0.002)
+        profiler.start()
+        for chunk in chunks(events, size):
+            self.enricher.enrich_batch(chunk)
+        profiler.stop()
+        root = profiler.last_session.root_frame()
+        total = root.time
+        self_time: dict[str, float] = {}
+        cum: dict[str, float] = {}
+
+        def walk(frame: Any, stack: frozenset[str]) -> None:
+            ident = f"{frame.function} ({frame.file_path_short}:{frame.line_no})"
+            child_time = sum(c.time for c in frame.children)
+            self_time[ident] = self_time.get(ident, 0) + frame.time - child_time
+            if ident not in stack:  # count recursive frames once
+                cum[ident] = cum.get(ident, 0) + frame.time
+            for c in frame.children:
+                walk(c, stack | {ident})
+
+        walk(root, frozenset())
+        top_self = sorted(self_time.items(), key=lambda kv: -kv[1])[:15]
+        top_cum = sorted(((k, v) for k, v in cum.items() if "enrich" in k or "spacy" in k or "pydantic" in k
+                          or "thinc" in k), key=lambda kv: -kv[1])[:15]
+        self.results["profile_enrich"] = {
+            "articles": len(events), "seconds": total, "rate": len(events) / total,
+            "top_self": [{"function": k, "seconds": round(v, 3), "share": round(v / total, 3)} for k, v in top_self],
+            "top_cumulative": [{"function": k, "seconds": round(v, 3), "share": round(v / total, 3)}
+                               for k, v in top_cum]}
+
+    # ------------------------------------------------------------------ orchestration
+
+    def step(self, name: str, fn: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return fn(*args, **kw)
+        except Exception as exc:  # noqa: BLE001 - one failed section must not hide the others
+            log(f"{name} FAILED: {type(exc).__name__}: {exc}")
+            self.results["errors"][name] = f"{type(exc).__name__}: {exc}"
+            return None
+
+    def run(self) -> None:
+        t0 = time.time()
+        try:
+            self.build_corpus()
+            if self.only & {"limits", "enrich"}:
+                self.step("limit_nlp", self.limit_nlp)
+            if self.only & {"limits", "index"}:
+                self.step("limit_bulk", self.limit_bulk)
+            if "limits" in self.only:
+                self.step("limit_kafka", self.limit_kafka)
+            stages = self.results.setdefault("stages", {})
+            if "clean" in self.only:
+                stages["clean"] = self.step("stage_clean", self.stage_alone, "clean", "clean", per_article_s=1.0)
+            if "enrich" in self.only:
+                stages["enrich"] = self.step("stage_enrich", self.stage_alone, "enrich", "enrich", per_article_s=1.5)
+            if "index" in self.only:
+                stages["index"] = self.step("stage_index", self.stage_alone, "index", "index", per_article_s=0.5)
+            if "enrich" in self.only:
+                stages["enrich_x2"] = self.step("stage_enrich_x2", self.stage_alone, "enrich", "enrich2", workers=2,
+                                                per_article_s=1.5)
+            if "e2e" in self.only:
+                self.step("e2e", self.e2e)
+            if self.args.profile == "enrich":
+                self.step("profile_enrich", self.profile_enrich)
+        finally:
+            self.res.cleanup()
+            self.results["cleanup_problems"] = self.res.problems
+            self.results["wall_seconds"] = round(time.time() - t0, 1)
+        from benchmarks.report import print_report, rows
+
+        self.results["table"] = rows(self.results)
+        print_report(self.results)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        text = json.dumps(self.results, indent=1, default=str)
+        (self.out_dir / f"bench-{stamp}.json").write_text(text)
+        (self.out_dir / "latest.json").write_text(text)
+        print(f"results: .bench/bench-{stamp}.json (and .bench/latest.json); logs: {self.log_dir.relative_to(REPO)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument("--n", type=int, help="articles (default 600, --quick 120)")
+    parser.add_argument("--quick", action="store_true", help="120 articles: a smoke run of a few minutes")
+    parser.add_argument("--profile", choices=["enrich"], help="also profile Enricher.enrich_batch (pyinstrument)")
+    args = parser.parse_args(argv)
+    if args.only:
+        bad = set(args.only.split(",")) - set(SECTIONS)
+        if bad:
+            parser.error(f"--only: unknown section(s) {sorted(bad)}; choose from {SECTIONS}")
+    Bench(args).run()
+
+
+if __name__ == "__main__":
+    main()
