@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/pip install -q --upgrade pip
 	@$(BIN)/pip install -q -e '.[dev]'
+	@test -x /usr/bin/chromium || { echo "==> installing Debian's chromium for the browser test"; \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  echo "    chromium not installed: the browser test will be skipped"; \
+	  else echo "    not root: run 'sudo apt-get install chromium' to enable the browser test"; fi; }
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install newsflow with its dev tools
