@@ -4,7 +4,7 @@ Natural Earth is public domain. The source shapefile ships inside the geopandas 
 (geopandas/datasets/naturalearth_lowres/naturalearth_lowres.shp); nothing else is needed:
 
     pip download --no-deps geopandas==0.14.4 -d /tmp/ne && cd /tmp/ne && unzip -q geopandas-*.whl
-    python services/search/static/make_world_svg.py \
+    python tools/make_world_svg.py \
         /tmp/ne/geopandas/datasets/naturalearth_lowres/naturalearth_lowres.shp
 
 The output is equirectangular in plain degrees: viewBox "-180 -90 360 180", x = lon, y = -lat,
@@ -17,7 +17,7 @@ import struct
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).with_name("world.svg")
+OUT = Path(__file__).resolve().parents[1] / "services" / "search" / "static" / "world.svg"
 STEP = 0.35  # degrees: drop points closer than this to the previous kept one
 MIN_RING_POINTS = 4
 
