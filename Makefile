@@ -99,7 +99,7 @@ schemas: install ## JSON Schemas of the topic contracts into schemas/
 	@$(BIN)/python -m shared.schemas schemas
 
 compose-check: install ## validate docker-compose.yml and lint the Dockerfile without an engine
-	@$(BIN)/docker-compose config -q && $(BIN)/hadolint Dockerfile && echo "compose and Dockerfile OK"
+	@NEWSFLOW_INGEST_TOKEN=check $(BIN)/docker-compose config -q && $(BIN)/hadolint Dockerfile && echo "compose and Dockerfile OK"
 
 clean-var: stop ## remove data and logs (var/)
 	rm -rf var

@@ -40,7 +40,7 @@ from benchmarks import corpus as corpus_mod
 from benchmarks.infra import ES_URL, KAFKA, REPO, Resources, Service, assigned_consumer, free_port, settings_for
 
 SECTIONS = ("limits", "clean", "enrich", "index", "e2e")
-TARGETS = {"enrich": 0.85, "index": 0.8, "e2e": 0.7, "p99_half_s": 3.0, "rss_mb": 500.0, "rss_enrich_mb": 1024.0}
+
 
 
 def log(msg: str) -> None:
@@ -147,7 +147,9 @@ class Bench:
         count = self.es.count(index=alias)["count"]
         self.results["limit_bulk"] = {"rate": len(docs) / dt, "seconds": dt, "mb_per_s": mb / dt, "count": count,
                                       "chunk": size}
-        self.es.options(ignore_status=404).indices.delete(index=f"{alias}-v*")
+        from shared.es import index_name
+
+        self.es.options(ignore_status=404).indices.delete(index=index_name(alias))
 
     def limit_kafka(self) -> None:
         from shared.kafka import make_producer, topic

@@ -13,7 +13,7 @@ BATCH_SECONDS = Histogram("newsflow_batch_seconds", "Time to process one polled 
 CONSUMER_LAG = Gauge("newsflow_consumer_lag", "Messages behind the end of the input topic", ["stage"])
 
 
-def serve(port: int) -> None:
-    """Expose /metrics on 127.0.0.1:port (0 disables)."""
+def serve(port: int, host: str = "127.0.0.1") -> None:
+    """Expose /metrics on host:port (port 0 disables)."""
     if port:
-        start_http_server(port, addr="127.0.0.1")
+        start_http_server(port, addr=host)

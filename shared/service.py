@@ -56,8 +56,9 @@ def run_stream_stage(
 ) -> int:
     """Run one stage until SIGTERM. Returns the process exit code."""
     stop = stop_on_signals()
-    metrics.serve(metrics_port)
-    ensure_topics(settings)
+    metrics.serve(metrics_port, settings.metrics_host)
+    if settings.create_topics:
+        retry(lambda: ensure_topics(settings), f"{stage} topics", stop)
     # load models and check the sink before joining the group, so no rebalance waits on it;
     # a sink that is down at start (Elasticsearch not up yet) is an outage: retried
     producer = make_producer(settings)

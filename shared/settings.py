@@ -38,6 +38,16 @@ class CommonSettings(BaseSettings):
         validation_alias="NEWSFLOW_INDEX_ALIAS",
         description="Alias searched and written through; the concrete index is <alias>-v<N>.",
     )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        validation_alias="NEWSFLOW_METRICS_HOST",
+        description="Address the stages' /metrics listens on (0.0.0.0 in containers).",
+    )
+    create_topics: bool = Field(
+        default=True,
+        validation_alias="NEWSFLOW_CREATE_TOPICS",
+        description="Create missing topics at start; off where an operator (Strimzi) owns them.",
+    )
     log_level: str = Field(default="INFO", validation_alias="NEWSFLOW_LOG_LEVEL")
     log_format: str = Field(
         default="json", validation_alias="NEWSFLOW_LOG_FORMAT", description="json or text"

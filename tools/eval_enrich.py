@@ -55,12 +55,12 @@ def evaluate(enricher: Enricher, rows: list[dict], show_errors: bool) -> None:
     counts = {k: [0, 0, 0] for k in ("actors", "places", "topics")}
     alias_ok = alias_total = 0
     for i, (row, res) in enumerate(zip(rows, results)):
-        pred = {
+        pred: dict[str, set[object]] = {
             "actors": {fold(a.name) for a in res.actors},
             "places": {(fold(p.name), p.country_code) for p in res.places},
             "topics": {t.label for t in res.topics if t.parent is None},
         }
-        gold = {
+        gold: dict[str, set[object]] = {
             "actors": {fold(a["name"]) for a in row["actors"]},
             "places": {(fold(p["name"]), p["country_code"]) for p in row["places"]},
             "topics": set(row["topics"]),

@@ -265,17 +265,17 @@ class Enricher:
             for size in (4, 3, 2, 1):
                 if i + size > n or any(covered[i : i + size]):
                     continue
-                key = tuple(lowers[i : i + size])
+                ngram = tuple(lowers[i : i + size])
                 label = None
-                hits = self._static.get(key)
+                hits = self._static.get(ngram)
                 if hits:
                     surface_text = text[tok.idx : _end_char(doc, i + size)]
                     for kind, surface, exact in hits:
                         if not exact or surface_text == surface:
                             label = f"SCAN-{kind}"
                             break
-                if label is None and key in doc_index:
-                    label = doc_index[key]
+                if label is None and ngram in doc_index:
+                    label = doc_index[ngram]
                 if label is not None:
                     cands.append(_Cand(i, i + size, label))
                     for k in range(i, i + size):
@@ -422,19 +422,18 @@ class Enricher:
             if res is None:
                 if method != "model":
                     continue
-                key = f"unresolved:{fold(surface)}"
-                g = place_groups.setdefault(key, _Group(surface, "place", "model", conf))
-                g.add(start, end, mention_text, "model", conf)
+                ug = place_groups.setdefault(f"unresolved:{fold(surface)}", _Group(surface, "place", "model", conf))
+                ug.add(start, end, mention_text, "model", conf)
                 continue
-            g = place_groups.get(res.entry.key)
-            if g is None:
-                g = place_groups[res.entry.key] = _Group(res.entry.name, "place", method, 0.0, geo=res.entry)
-            g.add(start, end, mention_text, method, min(conf, res.confidence) if method == "gazetteer" else conf)
+            pg = place_groups.get(res.entry.key)
+            if pg is None:
+                pg = place_groups[res.entry.key] = _Group(res.entry.name, "place", method, 0.0, geo=res.entry)
+            pg.add(start, end, mention_text, method, min(conf, res.confidence) if method == "gazetteer" else conf)
         for country, start, end, s in demonym_countries:
-            g = place_groups.get(country.key)
-            if g is None:
-                g = place_groups[country.key] = _Group(country.name, "place", "demonym", 0.0, geo=country)
-            g.add(start, end, s, "demonym", 0.75)
+            dg = place_groups.get(country.key)
+            if dg is None:
+                dg = place_groups[country.key] = _Group(country.name, "place", "demonym", 0.0, geo=country)
+            dg.add(start, end, s, "demonym", 0.75)
 
         actors = [_to_actor(g, text) for g in groups.values()]
         actors.sort(key=lambda a: (-a.count, a.mentions[0].start if a.mentions else 0, a.name))

@@ -66,6 +66,7 @@ class TopicClassifier:
         self._actor_ev: dict[str, dict[str, float]] = ev["actors"]
         self._org_token_ev: dict[str, dict[str, float]] = ev["org_tokens"]
         self._role_ev: dict[str, dict[str, float]] = ev["roles"]
+        self._word_cache: dict[str, tuple[tuple[str, float, str], ...]] = {}
         self._depth_cache: dict[str, list[str]] = {c: self._ancestors(c) for c in self.nodes}
 
     def _ancestors(self, code: str) -> list[str]:
@@ -82,21 +83,30 @@ class TopicClassifier:
 
     # ------------------------------------------------------------------ scoring
 
+    def _word_matches(self, w: str) -> tuple[tuple[str, float, str], ...]:
+        found = list(self._exact.get(w, ()))
+        for length in self._prefix_lengths:
+            if length > len(w):
+                break
+            found.extend(self._prefix.get(w[:length], ()))
+        return tuple(found)
+
     def raw_scores(self, words: Sequence[str], actors: Iterable[Actor] = ()) -> dict[str, float]:
         """Raw lexicon + entity scores per node (before propagation). ``words``: lower-cased tokens."""
         hits: Counter[tuple[str, str]] = Counter()
         weights: dict[tuple[str, str], float] = {}
         n = len(words)
+        cache = self._word_cache
         for i, w in enumerate(words):
-            for code, weight, term in self._exact.get(w, ()):
+            matches = cache.get(w)
+            if matches is None:
+                matches = self._word_matches(w)
+                if len(cache) > 200_000:  # bounded memo: vocabulary repeats across articles
+                    cache.clear()
+                cache[w] = matches
+            for code, weight, term in matches:
                 hits[(code, term)] += 1
                 weights[(code, term)] = weight
-            for length in self._prefix_lengths:
-                if length > len(w):
-                    break
-                for code, weight, term in self._prefix.get(w[:length], ()):
-                    hits[(code, term)] += 1
-                    weights[(code, term)] = weight
             for phrase, stem, weight, code, term in self._phrases.get(w, ()):
                 k = len(phrase)
                 if i + k > n:
@@ -113,18 +123,18 @@ class TopicClassifier:
             raw[code] = raw.get(code, 0.0) + weights[key] * min(count, _MAX_HITS_PER_TERM)
         for actor in actors:
             mult = min(actor.count, 3)
-            for code, w in self._actor_ev.get(actor.name, {}).items():
-                raw[code] = raw.get(code, 0.0) + w * mult
+            for code, ew in self._actor_ev.get(actor.name, {}).items():
+                raw[code] = raw.get(code, 0.0) + ew * mult
             if actor.type == "organisation":
                 for tok in actor.name.lower().replace(".", "").split():
-                    for code, w in self._org_token_ev.get(tok, {}).items():
-                        raw[code] = raw.get(code, 0.0) + w * mult
+                    for code, ew in self._org_token_ev.get(tok, {}).items():
+                        raw[code] = raw.get(code, 0.0) + ew * mult
             for role in actor.roles:
                 low = role.lower()
                 for role_key, ev in self._role_ev.items():
                     if low == role_key or low.endswith(" " + role_key):
-                        for code, w in ev.items():
-                            raw[code] = raw.get(code, 0.0) + w
+                        for code, ew in ev.items():
+                            raw[code] = raw.get(code, 0.0) + ew
         return raw
 
     def classify(self, words: Sequence[str], actors: Iterable[Actor] = ()) -> list[Topic]:

@@ -13,7 +13,8 @@ from shared.topics import RAW, encode
 
 
 def bootstrap(settings: IngestSettings):  # noqa: ANN201 - returns the FastAPI app
-    ensure_topics(settings)
+    if settings.create_topics:
+        ensure_topics(settings)
     producer = make_producer(settings)
     raw_topic = topic(settings, RAW).name
 

@@ -1,0 +1,122 @@
+"""The one table: each measured row with its limit or target, the ratio and PASS/FAIL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGETS = {"enrich": 0.85, "index": 0.8, "e2e": 0.7, "p99_half_s": 3.0, "rss_mb": 500.0, "rss_enrich_mb": 1024.0}
+
+
+def _f(v: float | None, unit: str = "", digits: int = 1) -> str:
+    return "n/a" if v is None else f"{v:.{digits}f}{unit}"
+
+
+def rows(r: dict[str, Any]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+
+    def row(check: str, measured: str, limit: str = "", ratio: str = "", target: str = "", verdict: str = "") -> None:
+        out.append({"check": check, "measured": measured, "limit": limit, "ratio": ratio, "target": target,
+                    "result": verdict})
+
+    def judge(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+    nlp, bulk, kafka = r.get("limit_nlp"), r.get("limit_bulk"), r.get("limit_kafka") or {}
+    stages, e2e = r.get("stages") or {}, r.get("e2e")
+    if nlp:
+        row(f"limit: spaCy nlp.pipe {'+'.join(nlp['components'])}, polls of {nlp['batch']}",
+            _f(nlp["rate"], " art/s"))
+    if bulk:
+        row(f"limit: ES helpers.bulk, chunks of {bulk['chunk']} (+refresh)",
+            f"{_f(bulk['rate'], ' art/s', 0)} ({_f(bulk['mb_per_s'], ' MB/s')})")
+    for kind, k in kafka.items():
+        row(f"limit: kafka-python {kind} ({k['mean_bytes'] / 1000:.1f} kB/msg)",
+            f"produce {k['produce_rate']:.0f}/s ({k['produce_mb_s']:.0f} MB/s), "
+            f"consume {k['consume_rate']:.0f}/s ({k['consume_mb_s']:.0f} MB/s)")
+    c = stages.get("clean")
+    if c:
+        row("clean stage alone (process, HTML pages)", _f(c["rate"], " art/s"), "no external limit", "", "absolute",
+            "info")
+    e = stages.get("enrich")
+    if e:
+        ratio = e["rate"] / nlp["rate"] if nlp and e.get("rate") else None
+        row("enrich stage alone / raw nlp.pipe", _f(e["rate"], " art/s"), _f(nlp and nlp["rate"], " art/s"),
+            _f(ratio, "", 2), f">= {TARGETS['enrich']}", judge(None if ratio is None else ratio >= TARGETS["enrich"]))
+    i = stages.get("index")
+    if i:
+        ratio = i["rate"] / bulk["rate"] if bulk and i.get("rate") else None
+        row("index stage alone / raw ES bulk", _f(i["rate"], " art/s"), _f(bulk and bulk["rate"], " art/s"),
+            _f(ratio, "", 2), f">= {TARGETS['index']}", judge(None if ratio is None else ratio >= TARGETS["index"]))
+    x2 = stages.get("enrich_x2")
+    if x2 and e and x2.get("rate") and e.get("rate"):
+        row("scale-out: 2 enrich workers / 1 worker", _f(x2["rate"], " art/s"), _f(e["rate"], " art/s"),
+            _f(x2["rate"] / e["rate"], "", 2), "<= 2 (2 cores)", "info")
+    if e2e:
+        full, half = e2e["full"], e2e["half"]
+        rates = {s: v["rate"] for s, v in stages.items() if v and v.get("rate") and s != "enrich_x2"}
+        slowest = min(rates, key=rates.get) if rates else None
+        ratio = full["throughput"] / rates[slowest] if slowest else None
+        row(f"e2e full speed ({full['searchable']}/{full['posted']} searchable) / slowest stage alone"
+            + (f" ({slowest})" if slowest else ""), _f(full["throughput"], " art/s"),
+            _f(rates.get(slowest) if slowest else None, " art/s"), _f(ratio, "", 2), f">= {TARGETS['e2e']}",
+            judge(None if ratio is None else ratio >= TARGETS["e2e"]))
+        row("e2e latency at full speed p50/p95/p99",
+            f"{_f(full['p50_s'], 's')}/{_f(full['p95_s'], 's')}/{_f(full['p99_s'], 's')}", "", "", "", "info")
+        row(f"e2e latency at half speed ({_f(half['offered_rate'], '/s', 2)}, {half['searchable']}/{half['posted']}) "
+            "p50/p95/p99", f"{_f(half['p50_s'], 's')}/{_f(half['p95_s'], 's')}/{_f(half['p99_s'], 's')}", "", "",
+            f"p99 < {TARGETS['p99_half_s']:.0f} s",
+            judge(None if half["p99_s"] is None else half["p99_s"] < TARGETS["p99_half_s"]))
+    rss: list[tuple[str, float]] = []
+    for s, v in stages.items():
+        if v:
+            rss += [(f"{s} alone" + (f" #{k}" if len(v["peak_rss_mb"]) > 1 else ""), mb)
+                    for k, mb in enumerate(v["peak_rss_mb"])]
+    if e2e:
+        rss += [(f"{s} in e2e", mb) for s, mb in e2e["peak_rss_mb"].items()]
+    for name, mb in rss:
+        limit = TARGETS["rss_enrich_mb"] if name.startswith("enrich") else TARGETS["rss_mb"]
+        row(f"peak RSS (VmHWM): {name}", _f(mb, " MB", 0), "", "", f"< {limit:.0f} MB",
+            judge(mb < limit if mb else None))
+    p = r.get("profile_enrich")
+    if p:
+        row(f"profile: enrich_batch under pyinstrument ({p['articles']} art)", _f(p["rate"], " art/s"),
+            "", "", "", "info")
+    for name, err in (r.get("errors") or {}).items():
+        row(f"ERROR in {name}", err[:120], "", "", "", "FAIL")
+    return out
+
+
+def print_report(r: dict[str, Any]) -> None:
+    table = r["table"]
+    title = (f"newsflow bench: N={r['n']} (tag {r['tag']}), corpus {r.get('corpus', {}).get('unique_pages')} real "
+             f"pages, {r.get('wall_seconds')} s wall")
+    try:
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=title, show_lines=False)
+        for col in ("check", "measured", "limit", "ratio", "target", "result"):
+            t.add_column(col, overflow="fold")
+        for row in table:
+            style = {"PASS": "green", "FAIL": "red"}.get(row["result"], "")
+            t.add_row(*[row[k] for k in ("check", "measured", "limit", "ratio", "target")],
+                      f"[{style}]{row['result']}[/]" if style else row["result"])
+        Console(width=200).print(t)
+    except ImportError:
+        print(title)
+        for row in table:
+            print(" | ".join(row.values()))
+    p = r.get("profile_enrich")
+    if p:
+        print(f"\nprofile of Enricher.enrich_batch: {p['articles']} articles in {p['seconds']:.1f} s")
+        print("top functions by self time:")
+        for f in p["top_self"]:
+            print(f"  {f['share'] * 100:5.1f}%  {f['seconds']:7.2f}s  {f['function']}")
+        print("top spaCy/thinc/enrich/pydantic functions by cumulative time:")
+        for f in p["top_cumulative"]:
+            print(f"  {f['share'] * 100:5.1f}%  {f['seconds']:7.2f}s  {f['function']}")
+    notes = (r.get("corpus") or {}).get("notes")
+    if notes:
+        print("corpus notes:", "; ".join(notes))
+    if r.get("cleanup_problems"):
+        print("clean-up problems:", r["cleanup_problems"])
