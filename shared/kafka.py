@@ -119,14 +119,24 @@ def ensure_topics(settings: CommonSettings, specs: Sequence[TopicSpec] = ALL) ->
         admin.close()
 
 
-def read_to_end(settings: CommonSettings, name: str) -> Iterator[ConsumerRecord]:
-    """Every record of ``name`` from its start to its end as of now (state and dead-letter topics)."""
+def read_to_end(settings: CommonSettings, name: str, must_exist: bool = False,
+                wait: float = 30.0) -> Iterator[ConsumerRecord]:
+    """Every record of ``name`` from its start to its end as of now (state and dead-letter topics).
+
+    State must not silently come back empty: with ``must_exist`` a topic whose metadata does not
+    show up within ``wait`` seconds raises TimeoutError instead of yielding nothing.
+    """
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
                              enable_auto_commit=False, group_id=None,
                              max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 64 * 1024)
     try:
-        partitions = [TopicPartition(name, p) for p in (consumer.partitions_for_topic(name) or [])]
+        deadline = time.monotonic() + (wait if must_exist else 2.0)
+        while not (found := consumer.partitions_for_topic(name)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        partitions = [TopicPartition(name, p) for p in (found or [])]
         if not partitions:
+            if must_exist:
+                raise TimeoutError(f"topic {name} has no metadata after {wait:.0f}s")
             return
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)

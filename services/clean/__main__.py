@@ -70,7 +70,7 @@ def main() -> None:
     def make_handle(producer: KafkaProducer):  # noqa: ANN202
         detector = DuplicateDetector(threshold=settings.duplicate_threshold, max_entries=settings.duplicate_window)
         restored = 0
-        for record in read_to_end(settings, state_topic):
+        for record in read_to_end(settings, state_topic, must_exist=True):
             if record.value:
                 detector.add_entry(json.loads(record.value))
                 restored += 1
