@@ -5,6 +5,7 @@
     newsflow ingest FILE...            post .txt / .html / .jsonl articles to the ingest API
     newsflow search [Q] --actor A ...  query the search API (a table, or --json)
     newsflow dlq list|show|replay      inspect and re-send dead letters
+    newsflow aliases add A CANONICAL   correct the alias registry (reapply: fix indexed articles)
     newsflow status                    consumer lag and dead-letter counts per stage
 
 The stage commands call the very functions the services run.
@@ -175,6 +176,12 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     return dlq.run(args)
 
 
+def cmd_aliases(args: argparse.Namespace) -> int:
+    from newsflow_cli import aliases
+
+    return aliases.run(args)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from newsflow_cli import ops
 
@@ -224,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", help="only this stage's dead letters")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_dlq)
+
+    p = sub.add_parser("aliases", help="correct the alias registry: add, remove, list, reapply")
+    p.add_argument("action", choices=["add", "remove", "list", "reapply"])
+    p.add_argument("names", nargs="*", help="add: ALIAS CANONICAL; remove: ALIAS...; list: filter words")
+    p.add_argument("--type", choices=["person", "organisation", "place"], default=None)
+    p.set_defaults(func=cmd_aliases)
 
     p = sub.add_parser("status", help="consumer lag and dead letters per stage")
     p.set_defaults(func=cmd_status)

@@ -9,12 +9,11 @@ folded ``*_keys`` fields that the search service matches against folded user inp
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 
+from shared.aliases import fold  # noqa: F401 - the one folding, re-exported for the search side
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -75,14 +74,6 @@ INDEX_BODY: dict[str, Any] = {
 }
 
 
-def fold(text: str) -> str:
-    """Accent-, case- and whitespace-insensitive form of a name ("Zelenskýy " -> "zelenskyy")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.replace("’", "'").replace(".", "")
-    return re.sub(r"\s+", " ", stripped).strip().casefold()
-
-
 def make_client(settings: CommonSettings, **overrides: Any) -> Elasticsearch:
     kwargs: dict[str, Any] = dict(request_timeout=30, retry_on_timeout=False, max_retries=0)
     if settings.elasticsearch_api_key is not None:
@@ -93,6 +84,18 @@ def make_client(settings: CommonSettings, **overrides: Any) -> Elasticsearch:
 
 def index_name(alias: str, version: int = MAPPING_VERSION) -> str:
     return f"{alias}-v{version}"
+
+
+def copy_documents(es: Elasticsearch, source: str, target: str) -> int:
+    """Scan + bulk, keeping ``_id``s: what ``_reindex`` does, on a server without the reindex module.
+
+    (``helpers.reindex`` would do, but it first asks the data-stream API, which the bare server
+    lacks too.)
+    """
+    actions = ({"_op_type": "index", "_index": target, "_id": hit["_id"], "_source": hit["_source"]}
+               for hit in helpers.scan(es, index=source, query={"query": {"match_all": {}}}, size=500))
+    copied, _ = helpers.bulk(es, actions, chunk_size=500, raise_on_error=True)
+    return copied
 
 
 def ensure_index(es: Elasticsearch, alias: str) -> str:
@@ -110,6 +113,9 @@ def ensure_index(es: Elasticsearch, alias: str) -> str:
         if es.indices.exists_alias(name=alias):
             for old in es.indices.get_alias(name=alias):
                 if old != name:
+                    # the mapping changed: copy the old version's documents over, then move the alias
+                    copied = copy_documents(es, old, name)
+                    log.info("copied %s documents from %s to %s", copied, old, name)
                     actions.insert(0, {"remove": {"index": old, "alias": alias}})
         es.indices.update_aliases(actions=actions)
         log.info("alias %s -> %s", alias, name)

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.enrich.aliases import fold  # noqa: E402
+from shared.aliases import fold  # noqa: E402
 from services.enrich.logic import Enricher  # noqa: E402
 from shared.models import CleanArticle  # noqa: E402
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.enrich.logic import Enricher
+from shared.alias_store import ChangeWatch, load_registry
 from shared.errors import InvalidArticle
 from shared.kafka import topic, topic_writer
 from shared.logs import setup_logging
@@ -26,12 +28,26 @@ class EnrichSettings(CommonSettings):
     batch_size: int = Field(default=32, description="Articles per nlp.pipe batch")
     metrics_port: int = Field(default=9102, description="Prometheus /metrics port (0: off)")
     bad_limit: float = Field(default=0.5, description="Stop when this share of recent events is bad")
+    alias_refresh_seconds: float = Field(default=15.0, description="How often to look for alias corrections")
 
 
-def make_handle(_producer: object):  # noqa: ANN201
-    enricher = Enricher()
+def make_handle(settings: EnrichSettings):  # noqa: ANN201
+    state = {"enricher": Enricher(registry=load_registry(settings)), "checked": time.monotonic()}
+    watch = ChangeWatch(settings)
+    watch.changed()
+
+    def refresh_aliases() -> None:
+        """Operators' alias corrections apply to the next batch (re-read only when they change)."""
+        if time.monotonic() - state["checked"] < settings.alias_refresh_seconds:
+            return
+        state["checked"] = time.monotonic()
+        if watch.changed():
+            state["enricher"] = Enricher(registry=load_registry(settings), nlp=state["enricher"].nlp)
+            log.info("alias corrections reloaded")
 
     def handle(events: list[CleanArticle]) -> list[EnrichedArticle | InvalidArticle]:
+        refresh_aliases()
+        enricher = state["enricher"]
         try:
             return list(enricher.enrich_batch(events))
         except InvalidArticle:
@@ -51,7 +67,7 @@ def main() -> None:
     settings = EnrichSettings()
     setup_logging(settings.log_level, settings.log_format)
     exit_with(run_stream_stage(
-        stage="enrich", settings=settings, source=CLEAN, make_handle=make_handle,
+        stage="enrich", settings=settings, source=CLEAN, make_handle=lambda _producer: make_handle(settings),
         make_write=lambda producer: topic_writer(producer, topic(settings, ENRICHED), key=lambda e: e.article.id),
         metrics_port=settings.metrics_port, bad_limit=settings.bad_limit, batch_size=settings.batch_size,
     ))

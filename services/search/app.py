@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
@@ -19,6 +20,7 @@ from services.search.query import (
     SearchParams,
     build_search,
     case_insensitive_prefix,
+    names_filter,
     parse_distance,
     parse_near,
     shape_response,
@@ -34,7 +36,8 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(es: Elasticsearch, alias: str) -> FastAPI:
+def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | None] = lambda _name: None) -> FastAPI:
+    """``resolve`` maps any alias a user types to its canonical name (the alias registry)."""
     app = FastAPI(title="newsflow search", version="1",
                   description="Search news by actor, place, topic and full text.")
 
@@ -51,6 +54,10 @@ def create_app(es: Elasticsearch, alias: str) -> FastAPI:
         except TransportError as exc:
             log.error("search failed: %s", exc)
             return error(503, "Elasticsearch is unreachable")
+
+    def with_canonical(name: str) -> tuple[str, ...]:
+        canonical = resolve(name)
+        return (name, canonical) if canonical else (name,)
 
     def resolve_near(near: str) -> tuple[float, float] | JSONResponse:
         point = parse_near(near)
@@ -104,7 +111,7 @@ def create_app(es: Elasticsearch, alias: str) -> FastAPI:
                         return resolved
                     point = resolved
                 params = SearchParams(
-                    q=q, actors=tuple(actor), places=tuple(place), topics=tuple(topic), language=language,
+                    q=q, actors=tuple(with_canonical(a) for a in actor), places=tuple(with_canonical(x) for x in place), topics=tuple(topic), language=language,
                     source=source, date_from=from_, date_to=to, near=point, within_km=parse_distance(within),
                     sort=sort, page=page, size=size, cursor=cursor, facets=facets,
                     include_duplicates=include_duplicates, interval=interval,
@@ -153,7 +160,7 @@ def create_app(es: Elasticsearch, alias: str) -> FastAPI:
     def related(actor: str, size: Annotated[int, Query(ge=1, le=50)] = 10) -> Any:
         """Actors, places and topics that co-occur with ``actor`` more than chance (significant terms)."""
         sig = {"size": size, "min_doc_count": 1}
-        resp = run({"size": 0, "query": {"term": {"actor_keys": fold(actor)}}, "aggs": {
+        resp = run({"size": 0, "query": names_filter("actor_keys", with_canonical(actor)), "aggs": {
             "actors": {"significant_terms": {"field": "actors", **sig}},
             "places": {"significant_terms": {"field": "places", **sig}},
             "topics": {"significant_terms": {"field": "topics", **sig}},

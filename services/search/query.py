@@ -29,8 +29,8 @@ class BadQuery(ValueError):
 @dataclass(frozen=True)
 class SearchParams:
     q: str | None = None
-    actors: tuple[str, ...] = ()
-    places: tuple[str, ...] = ()
+    actors: tuple[Names, ...] = ()
+    places: tuple[Names, ...] = ()
     topics: tuple[str, ...] = ()
     language: str | None = None
     source: str | None = None
@@ -110,10 +110,19 @@ def decode_cursor(cursor: str) -> list[Any]:
     return values
 
 
+Names = str | tuple[str, ...]
+
+
+def names_filter(field: str, names: Names) -> dict[str, Any]:
+    """One user-given name (with the alternatives the alias registry knows) as a folded filter."""
+    keys = sorted({fold(n) for n in ((names,) if isinstance(names, str) else names)})
+    return {"term": {field: keys[0]}} if len(keys) == 1 else {"terms": {field: keys}}
+
+
 def filters(p: SearchParams) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    out += [{"term": {"actor_keys": fold(a)}} for a in p.actors]
-    out += [{"term": {"place_keys": fold(x)}} for x in p.places]
+    out += [names_filter("actor_keys", a) for a in p.actors]
+    out += [names_filter("place_keys", x) for x in p.places]
     out += [{"term": {"topics": t}} for t in p.topics]
     if p.language:
         out.append({"term": {"language": p.language}})

@@ -117,3 +117,19 @@ def test_autocomplete_and_related(loaded) -> None:  # noqa: ANN001
     assert related["articles"] == 1 and "Donald Trump" in [a["name"] for a in related["actors"]]
     article = api.get("/articles/c-1").json()
     assert article["body"].startswith("The Kremlin") and article["entities"]["places"][0]["name"] == "Kyiv"
+
+
+def test_mapping_upgrade_copies_documents_and_moves_alias(isolated_env: dict[str, str]) -> None:
+    settings = CommonSettings()
+    es = make_client(settings)
+    old = f"{settings.index_alias}-v0"
+    es.indices.create(index=old, aliases={settings.index_alias: {"is_write_index": True}})
+    es.index(index=settings.index_alias, id="c-old", document={"id": "c-old", "title": "kept across versions"},
+             refresh=True)
+    try:
+        name = ensure_index(es, settings.index_alias)
+        es.indices.refresh(index=name)
+        assert list(es.indices.get_alias(name=settings.index_alias)) == [name]
+        assert es.get(index=settings.index_alias, id="c-old")["_source"]["title"] == "kept across versions"
+    finally:
+        es.indices.delete(index=f"{settings.index_alias}-v*")

@@ -71,3 +71,19 @@ def test_committed_json_schemas_are_current() -> None:
     folder = Path(__file__).resolve().parents[2] / "schemas"
     for name, schema in schemas().items():
         assert json.loads((folder / name).read_text()) == schema, f"run `make schemas`: {name} is stale"
+
+
+def test_reapply_aliases_renames_and_merges() -> None:
+    from services.index.logic import reapply_aliases
+    from shared.aliases import AliasRegistry
+    from shared.models import Actor, Mention
+
+    registry = AliasRegistry.seeded()
+    registry.add("Zelya", "Volodymyr Zelensky")
+    actors = [Actor(name="Volodymyr Zelensky", type="person", count=2, mentions=[Mention(text="Zelensky", start=5, end=13)]),
+              Actor(name="Zelya", type="person", count=1, mentions=[Mention(text="Zelya", start=1, end=6)]),
+              Actor(name="NATO", type="organisation")]
+    fixed = reapply_aliases(actors, registry.resolve)
+    assert [a.name for a in fixed] == ["Volodymyr Zelensky", "NATO"]
+    assert fixed[0].count == 3 and "Zelya" in fixed[0].aliases and [m.start for m in fixed[0].mentions] == [1, 5]
+    assert reapply_aliases(fixed, registry.resolve) == fixed

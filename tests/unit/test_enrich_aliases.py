@@ -1,4 +1,4 @@
-from services.enrich.aliases import AliasRegistry, fold
+from shared.aliases import AliasRegistry, fold
 
 
 def test_fold_ignores_case_accents_and_dots() -> None:
