@@ -112,6 +112,9 @@ def print_report(r: dict[str, Any]) -> None:
         print("top functions by self time:")
         for f in p["top_self"]:
             print(f"  {f['share'] * 100:5.1f}%  {f['seconds']:7.2f}s  {f['function']}")
+        print("pyinstrument call tree (first lines):")
+        for line in p.get("pyinstrument_text", [])[:45]:
+            print("  " + line)
         print("top spaCy/thinc/enrich/pydantic functions by cumulative time:")
         for f in p["top_cumulative"]:
             print(f"  {f['share'] * 100:5.1f}%  {f['seconds']:7.2f}s  {f['function']}")

@@ -135,18 +135,25 @@ class Bench:
         size = default_of("services.index.__main__", "IndexSettings", "batch_size")
         mb = sum(len(json.dumps(d)) for d in docs) / 1e6
         log(f"limit: ES bulk of {len(docs)} docs ({mb:.1f} MB) in chunks of {size}")
-        t0 = time.perf_counter()
-        for chunk in chunks(docs, size):
-            actions = [{"_op_type": "index", "_index": alias, "_id": d["id"], "_source": d} for d in chunk]
-            _, errors = helpers.bulk(self.es, actions, raise_on_error=False, max_retries=0, chunk_size=size,
-                                     max_chunk_bytes=512 * 1024 * 1024)
-            if errors:
-                raise RuntimeError(f"bulk errors: {errors[:2]}")
-        self.es.indices.refresh(index=alias)
-        dt = time.perf_counter() - t0
+
+        def bulk(suffix: str, batch: list[dict[str, Any]]) -> float:
+            t0 = time.perf_counter()
+            for chunk in chunks(batch, size):
+                actions = [{"_op_type": "index", "_index": alias, "_id": d["id"] + suffix, "_source": d}
+                           for d in chunk]
+                _, errors = helpers.bulk(self.es, actions, raise_on_error=False, max_retries=0, chunk_size=size,
+                                         max_chunk_bytes=512 * 1024 * 1024)
+                if errors:
+                    raise RuntimeError(f"bulk errors: {errors[:2]}")
+            self.es.indices.refresh(index=alias)
+            return time.perf_counter() - t0
+
+        bulk("-warm", docs[:20])  # a fresh index's first request is slow; the stage's index is warm too
+        passes = [bulk(f"-p{k}", docs) for k in range(2)]  # best of two passes: the limit
+        dt = min(passes)
         count = self.es.count(index=alias)["count"]
         self.results["limit_bulk"] = {"rate": len(docs) / dt, "seconds": dt, "mb_per_s": mb / dt, "count": count,
-                                      "chunk": size}
+                                      "chunk": size, "passes_s": passes}
         from shared.es import index_name
 
         self.es.options(ignore_status=404).indices.delete(index=index_name(alias))
@@ -319,6 +326,7 @@ class Bench:
         accepted: dict[str, float] = {}
         found: dict[str, float] = {}
         failures: list[str] = []
+        duplicates: list[str] = []
         lock = threading.Lock()
         local = threading.local()
         stop = threading.Event()
@@ -326,14 +334,18 @@ class Bench:
         def post(sub: dict[str, Any]) -> None:
             client = getattr(local, "client", None) or httpx.Client(timeout=60)
             local.client = client
+            err = ""
             for attempt in range(8):
                 try:
                     r = client.post(f"{ingest_url}/articles", json=sub)
-                except httpx.HTTPError as exc:
-                    r, err = None, str(exc)
+                except Exception as exc:  # noqa: BLE001 - recorded as a failure below
+                    r, err = None, f"{type(exc).__name__}: {exc}"
                 if r is not None and r.status_code == 202:
                     with lock:
-                        accepted[r.json()["id"]] = time.time()
+                        aid = r.json()["id"]
+                        if aid in accepted:
+                            duplicates.append(aid)
+                        accepted[aid] = time.time()
                     return
                 err = f"{r.status_code} {r.text[:100]}" if r is not None else err
                 time.sleep(0.2 * 2 ** attempt)
@@ -376,7 +388,8 @@ class Bench:
         def pct(p: float) -> float | None:
             return lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))] if lat else None
 
-        return {"posted": len(subs), "accepted": len(accepted), "searchable": len(found), "failures": failures[:5],
+        return {"posted": len(subs), "accepted": len(accepted), "searchable": len(found), "failures": failures[:5], "failed": len(failures),
+                "duplicate_ids": len(duplicates),
                 "post_seconds": posted, "seconds": last - t0, "throughput": len(found) / (last - t0),
                 "offered_rate": rate, "p50_s": pct(50), "p95_s": pct(95), "p99_s": pct(99),
                 "max_s": lat[-1] if lat else None}
@@ -401,8 +414,10 @@ class Bench:
 
         def walk(frame: Any, stack: frozenset[str]) -> None:
             ident = f"{frame.function} ({frame.file_path_short}:{frame.line_no})"
-            child_time = sum(c.time for c in frame.children)
-            self_time[ident] = self_time.get(ident, 0) + frame.time - child_time
+            # pyinstrument's "[self]" children are the parent's own time
+            child_time = sum(c.time for c in frame.children if not str(c.function).startswith("["))
+            if not str(frame.function).startswith("[") and frame.file_path_short != "<thread>":
+                self_time[ident] = self_time.get(ident, 0) + frame.time - child_time
             if ident not in stack:  # count recursive frames once
                 cum[ident] = cum.get(ident, 0) + frame.time
             for c in frame.children:
@@ -412,7 +427,8 @@ class Bench:
         top_self = sorted(self_time.items(), key=lambda kv: -kv[1])[:15]
         top_cum = sorted(((k, v) for k, v in cum.items() if "enrich" in k or "spacy" in k or "pydantic" in k
                           or "thinc" in k), key=lambda kv: -kv[1])[:15]
-        self.results["profile_enrich"] = {
+        text = profiler.output_text(unicode=False, color=False, show_all=False)
+        self.results["profile_enrich"] = {"pyinstrument_text": text.splitlines()[:70],
             "articles": len(events), "seconds": total, "rate": len(events) / total,
             "top_self": [{"function": k, "seconds": round(v, 3), "share": round(v / total, 3)} for k, v in top_self],
             "top_cumulative": [{"function": k, "seconds": round(v, 3), "share": round(v / total, 3)}
