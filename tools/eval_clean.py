@@ -12,7 +12,12 @@ the page HTML and URL, taking ``body``); ``trafilatura`` is ``trafilatura.extrac
 default settings. Pages are split into two halves by sorted id (even positions: "dev", odd:
 "check") to keep an eye on overfitting.
 
-    python tools/eval_clean.py [--extractor ours|trafilatura|both] [--pages all|dev|check] [--per-page]
+    python tools/eval_clean.py [--extractor ours|trafilatura|both|...] [--split all|dev|check|each] [--per-page]
+
+``--split`` (alias ``--pages``) picks the half; ``each`` (default) prints dev, check and all.
+``--per-page`` prints P/R/F1 and output length per page; the summary line reports seconds per
+page. ``trafilatura-precision`` / ``trafilatura-recall`` are the two trafilatura modes, for
+failure analysis only.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import re
 import statistics
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -96,6 +102,14 @@ def extractor(name: str) -> Callable[[str, str], str]:
 
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
         return lambda html, url: trafilatura.extract(html, url=url) or ""
+    if name.startswith("trafilatura-"):
+        import logging
+
+        import trafilatura
+
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
+        mode = {"favor_precision": name.endswith("precision"), "favor_recall": name.endswith("recall")}
+        return lambda html, url: trafilatura.extract(html, url=url, include_comments=False, **mode) or ""
 
     from services.clean.logic import clean
     from shared.errors import InvalidArticle
@@ -113,35 +127,45 @@ def extractor(name: str) -> Callable[[str, str], str]:
 
 def evaluate(name: str, keys: list[str], truth: dict[str, dict[str, str]], pages: dict[str, str], per_page: bool = False) -> dict[str, float]:
     fn = extractor(name)
-    rows, empties = [], 0
+    rows, empties, seconds = [], 0, 0.0
     for key in keys:
+        start = time.perf_counter()
         out = fn(pages[key], truth[key].get("url", ""))
+        seconds += time.perf_counter() - start
         empties += not out.strip()
         row = shingle_matching(truth[key].get("articleBody", ""), out)
         rows.append(row)
         if per_page:
-            print(f"  {name:<12} {key[:10]} P={_precision(*row):.3f} R={_recall(*row):.3f}  {truth[key].get('url', '')[:70]}")
+            p, r = _precision(*row), _recall(*row)
+            f1 = 2 * p * r / (p + r) if p + r else 0.0
+            print(
+                f"  {name:<12} {key[:10]} P={p:.3f} R={r:.3f} F1={f1:.3f} chars={len(out):>6}"
+                f"  {truth[key].get('url', '')[:70]}"
+            )
     result = metrics(rows)
     result["empty"] = empties
     result["pages"] = len(keys)
+    result["sec_per_page"] = seconds / max(1, len(keys))
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--extractor", choices=["ours", "trafilatura", "both"], default="both")
-    parser.add_argument("--pages", choices=["all", "dev", "check", "each"], default="each")
+    parser.add_argument(
+        "--extractor", choices=["ours", "trafilatura", "both", "trafilatura-precision", "trafilatura-recall"], default="both"
+    )
+    parser.add_argument("--split", "--pages", dest="pages", choices=["all", "dev", "check", "each"], default="each")
     parser.add_argument("--per-page", action="store_true")
     args = parser.parse_args(argv)
     truth, pages = load()
     names = ["ours", "trafilatura"] if args.extractor == "both" else [args.extractor]
     halves = ["dev", "check", "all"] if args.pages == "each" else [args.pages]
-    print(f"{'extractor':<12} {'pages':<6} {'n':>3} {'precision':>9} {'recall':>7} {'F1':>6} {'empty':>5}")
+    print(f"{'extractor':<12} {'pages':<6} {'n':>3} {'precision':>9} {'recall':>7} {'F1':>6} {'empty':>5} {'s/page':>7}")
     for half in halves:
         keys = split(truth, half)
         for name in names:
             r = evaluate(name, keys, truth, pages, args.per_page)
-            print(f"{name:<12} {half:<6} {r['pages']:>3} {r['precision']:>9.4f} {r['recall']:>7.4f} {r['f1']:>6.4f} {r['empty']:>5}")
+            print(f"{name:<12} {half:<6} {r['pages']:>3} {r['precision']:>9.4f} {r['recall']:>7.4f} {r['f1']:>6.4f} {r['empty']:>5} {r['sec_per_page']:>7.3f}")
     return 0
 
 

@@ -11,7 +11,11 @@ returns nothing or a stub. So:
    default paragraph is replaced by that paragraph (restores dropped inline links);
 3. fall back to the default output when precision mode is empty or a stub, then to
    ``favor_recall`` (which also runs trafilatura's readability/jusText fallbacks);
-4. paragraph-level junk filtering happens afterwards in :mod:`services.clean.boilerplate`.
+4. repair from the DOM (:mod:`services.clean.extract_region`): drop a run of teaser lines
+   (whole link texts) at either end, put back article blocks trafilatura left out (sibling
+   body containers of the same kind, headings/list items/quotes between two extracted
+   paragraphs);
+5. paragraph-level junk filtering happens afterwards in :mod:`services.clean.boilerplate`.
 
 Safety: pages above :data:`MAX_HTML_BYTES` are refused, and so are pages nested deeper than
 :data:`MAX_DEPTH` (libxml2 itself stops building the tree at depth 256, which silently loses
@@ -25,6 +29,7 @@ import re
 
 import trafilatura
 
+from services.clean.extract_region import add_missing_blocks, drop_teaser_runs, parse
 from shared.errors import InvalidArticle
 
 __all__ = ["MAX_HTML_BYTES", "MAX_DEPTH", "check_html", "extract_main_text"]
@@ -147,4 +152,7 @@ def extract_main_text(html: str, url: str | None = None) -> str:
         recall = _extract(html, url, favor_recall=True)
         if len(recall) > len(text):
             text = recall
-    return text
+    root = parse(html) if text else None
+    if root is None:
+        return text
+    return add_missing_blocks(root, drop_teaser_runs(root, text))

@@ -139,6 +139,39 @@ def account(settings: CommonSettings, accepted: dict[str, str], timeout: float) 
         time.sleep(2)
 
 
+class MemorySampler:
+    """Peak resident memory per stage (MB), sampled from /proc while the campaign runs."""
+
+    def __init__(self, pipeline) -> None:  # noqa: ANN001
+        self.pipeline, self.peak_mb = pipeline, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            for stage, procs in list(self.pipeline.procs.items()):
+                for proc in list(procs):
+                    try:
+                        status = Path(f"/proc/{proc.pid}/status").read_text()
+                    except OSError:
+                        continue
+                    for line in status.splitlines():
+                        if line.startswith("VmRSS:"):
+                            mb = int(line.split()[1]) / 1024
+                            self.peak_mb[stage] = max(self.peak_mb.get(stage, 0.0), mb)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def table(self) -> str:
+        return "peak RSS (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(self.peak_mb.items()))
+
+
 def run_campaign(name: str, pipeline, settings: CommonSettings, n: int, rate: float,  # noqa: ANN001
                  fault: Callable[[], None], fault_at: float = 0.3, bad_every: int = 0,
                  timeout: float = 600) -> Outcome:
@@ -155,15 +188,18 @@ def run_campaign(name: str, pipeline, settings: CommonSettings, n: int, rate: fl
             errors.append(exc)
 
     thread = threading.Thread(target=send, daemon=True)
-    thread.start()
-    while len(sender.accepted) < n * fault_at and thread.is_alive():
-        time.sleep(0.1)
-    fault()
-    thread.join()
+    with MemorySampler(pipeline) as memory:
+        thread.start()
+        while len(sender.accepted) < n * fault_at and thread.is_alive():
+            time.sleep(0.1)
+        fault()
+        thread.join()
+        accounted = account(settings, sender.accepted, timeout)
+    print("\n" + memory.table())
     if errors:
         raise errors[0]
     assert not sender.rejected, f"ingest rejected campaign articles: {sender.rejected[:3]}"
-    indexed, dead, duplicated = account(settings, sender.accepted, timeout)
+    indexed, dead, duplicated = accounted
     lost = len(set(sender.accepted) - indexed - dead)
     return Outcome(name, n, len(sender.accepted), len(indexed), len(dead), lost, duplicated,
                    time.monotonic() - started)

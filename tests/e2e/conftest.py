@@ -76,7 +76,8 @@ class Pipeline:
 
 
 @pytest.fixture()
-def pipeline(isolated_env: dict[str, str], tmp_path: Path) -> Iterator[Pipeline]:
+def pipeline(isolated_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Pipeline]:
+    """All five services; ``@pytest.mark.pipeline_env(NAME=value)`` adds settings for one test."""
     ingest_port, search_port = free_port(), free_port()
     env = dict(os.environ)
     env.update(isolated_env)
@@ -85,6 +86,9 @@ def pipeline(isolated_env: dict[str, str], tmp_path: Path) -> Iterator[Pipeline]
         "NEWSFLOW_CLEAN_METRICS_PORT": "0", "NEWSFLOW_ENRICH_METRICS_PORT": "0", "NEWSFLOW_INDEX_METRICS_PORT": "0",
         "NEWSFLOW_LOG_FORMAT": "json",
     })
+    marker = request.node.get_closest_marker("pipeline_env")
+    if marker:
+        env.update({k: str(v) for k, v in marker.kwargs.items()})
     artifacts = REPO / "test-artifacts" / "logs" / tmp_path.name
     artifacts.mkdir(parents=True, exist_ok=True)
     p = Pipeline(env, artifacts, f"http://127.0.0.1:{ingest_port}", f"http://127.0.0.1:{search_port}")

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,6 +109,7 @@ submission_like = st.fixed_dictionaries({}, optional={
 })
 
 
+@pytest.mark.pipeline_env(NEWSFLOW_CLEAN_BAD_LIMIT="1.0")  # random bytes are most of this test's input
 def test_property_ingest_never_5xx_and_raw_topic_never_stalls(pipeline: Pipeline) -> None:
     s = CommonSettings()
     producer = make_producer(s)
@@ -130,3 +132,18 @@ def test_property_ingest_never_5xx_and_raw_topic_never_stalls(pipeline: Pipeline
     wait_for(lambda: httpx.get(f"{pipeline.search_url}/articles/{marker.json()['id']}").status_code == 200,
              timeout=180, what="a good article after the property run")
     assert all(pipeline.alive().values()), pipeline.alive()
+
+
+def test_a_flood_of_bad_input_stops_the_stage_clearly(pipeline: Pipeline) -> None:
+    """A bad deploy upstream must not shovel everything into dead letters: the stage stops."""
+    s = CommonSettings()
+    producer = make_producer(s)
+    for i in range(120):
+        producer.send(topic(s, RAW).name, value=b"\x00 not an article %d" % i)
+    producer.flush()
+    clean = pipeline.procs["clean"][0]
+    assert wait_for(lambda: clean.poll() is not None, timeout=120, what="clean to stop") is True
+    assert clean.returncode == 3
+    log = (pipeline.log_dir / "clean-0.log").read_text()
+    assert "of recent events were bad input; stopping" in log
+    assert all(alive for name, alive in pipeline.alive().items() if not name.startswith("clean"))
