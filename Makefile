@@ -98,6 +98,9 @@ eval-enrich: install ## enrichment quality on the gold set
 schemas: install ## JSON Schemas of the topic contracts into schemas/
 	@$(BIN)/python -m shared.schemas schemas
 
+lint: install ## mypy over shared/ and services/
+	@$(BIN)/mypy shared services --ignore-missing-imports
+
 compose-check: install ## validate docker-compose.yml and lint the Dockerfile without an engine
 	@NEWSFLOW_INGEST_TOKEN=check $(BIN)/docker-compose config -q && $(BIN)/hadolint Dockerfile && echo "compose and Dockerfile OK"
 

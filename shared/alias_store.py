@@ -8,6 +8,9 @@ Enrich and search read it at start and re-read it when its end offsets move.
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -17,6 +20,8 @@ from shared.aliases import AliasRegistry, fold
 from shared.kafka import read_to_end, topic
 from shared.settings import CommonSettings
 from shared.topics import ALIASES
+
+log = logging.getLogger(__name__)
 
 
 def load_registry(settings: CommonSettings) -> AliasRegistry:
@@ -56,3 +61,41 @@ class ChangeWatch:
         changed = self._last is not None and total != self._last
         self._last = total
         return changed
+
+
+class LiveRegistry:
+    """The registry as of now: re-read at most every ``refresh_seconds``, and only when it changed.
+
+    When Kafka cannot be reached it keeps what it has (at least the seed) and tries again later.
+    """
+
+    def __init__(self, settings: CommonSettings, refresh_seconds: float = 15.0) -> None:
+        self.settings, self.refresh_seconds = settings, refresh_seconds
+        self.registry = AliasRegistry.seeded()
+        self._watch: ChangeWatch | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Re-read the corrections if they changed; True when the registry was replaced."""
+        with self._lock:
+            self._checked = time.monotonic()
+            try:
+                if self._watch is None:
+                    self._watch = ChangeWatch(self.settings)
+                    self._watch.changed()
+                elif not self._watch.changed():
+                    return False
+                self.registry = load_registry(self.settings)
+                return True
+            except Exception as exc:  # an outage: keep answering with what we know
+                log.warning("could not read alias corrections: %s", exc)
+                return False
+
+    def refresh_if_due(self) -> bool:
+        return time.monotonic() - self._checked >= self.refresh_seconds and self.refresh()
+
+    def resolve(self, name: str) -> str | None:
+        self.refresh_if_due()
+        return self.registry.resolve(name)

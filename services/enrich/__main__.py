@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.enrich.logic import Enricher
-from shared.alias_store import ChangeWatch, load_registry
+from shared.alias_store import LiveRegistry
 from shared.errors import InvalidArticle
 from shared.kafka import topic, topic_writer
 from shared.logs import setup_logging
@@ -32,22 +31,19 @@ class EnrichSettings(CommonSettings):
 
 
 def make_handle(settings: EnrichSettings):  # noqa: ANN201
-    state = {"enricher": Enricher(registry=load_registry(settings)), "checked": time.monotonic()}
-    watch = ChangeWatch(settings)
-    watch.changed()
+    live = LiveRegistry(settings, settings.alias_refresh_seconds)
+    enricher = Enricher(registry=live.registry)
 
-    def refresh_aliases() -> None:
-        """Operators' alias corrections apply to the next batch (re-read only when they change)."""
-        if time.monotonic() - state["checked"] < settings.alias_refresh_seconds:
-            return
-        state["checked"] = time.monotonic()
-        if watch.changed():
-            state["enricher"] = Enricher(registry=load_registry(settings), nlp=state["enricher"].nlp)
+    def current() -> Enricher:
+        """Operators' alias corrections apply from the next batch on."""
+        nonlocal enricher
+        if live.refresh_if_due():
+            enricher = Enricher(registry=live.registry, nlp=enricher.nlp)
             log.info("alias corrections reloaded")
+        return enricher
 
     def handle(events: list[CleanArticle]) -> list[EnrichedArticle | InvalidArticle]:
-        refresh_aliases()
-        enricher = state["enricher"]
+        enricher = current()
         try:
             return list(enricher.enrich_batch(events))
         except InvalidArticle:
