@@ -1,0 +1,44 @@
+"""`newsflow dlq list|show|replay` against the real broker."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from kafka.consumer.fetcher import ConsumerRecord
+
+from newsflow_cli.main import main
+from shared.errors import InvalidArticle
+from shared.kafka import ensure_topics, make_producer, send_dead_letters, topic
+from shared.settings import CommonSettings
+from shared.topics import DEAD_LETTER, RAW
+from tests.integration.helpers import read_topic
+
+
+def record(value: bytes, offset: int) -> ConsumerRecord:
+    return ConsumerRecord("articles.raw", 0, None, offset, 0, 0, b"k-%d" % offset, value, [], None, len(value), 0, -1)
+
+
+def test_list_show_replay(isolated_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    settings = CommonSettings()
+    ensure_topics(settings)
+    producer = make_producer(settings)
+    raw_topic = topic(settings, RAW).name
+    bad = [(record(b"\xff broken", 7)._replace(topic=raw_topic), InvalidArticle("not UTF-8")),
+           (record(b'{"schema_version": 9}', 8)._replace(topic=raw_topic), InvalidArticle("unknown schema_version 9"))]
+    send_dead_letters(producer, topic(settings, DEAD_LETTER).name, "clean", bad, threading.Event())
+
+    with pytest.raises(SystemExit) as done:
+        main(["dlq", "list"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "not UTF-8" in out and "unknown schema_version 9" in out and "2 dead letters" in out
+
+    with pytest.raises(SystemExit):
+        main(["dlq", "show", "1"])
+    assert '"offset": 8' in capsys.readouterr().out
+
+    with pytest.raises(SystemExit):
+        main(["dlq", "replay", "0"])
+    replayed = read_topic(settings, raw_topic, expect=1)
+    assert [r.value for r in replayed] == [b"\xff broken"] and replayed[0].key == b"k-7"
