@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from shared.ids import content_hash
 from shared.models import CleanArticle, EnrichedArticle, RawArticle
@@ -48,8 +49,10 @@ class Corpus:
         return self.pages[i % len(self.pages)]
 
     def url(self, i: int, run: str | None = None) -> str:
-        base = self.page(i).url
-        return f"{base}{'&' if '?' in base else '?'}nfbench={run or self.tag}-{i}"
+        # a query parameter (not a fragment: canonical URLs drop fragments, ids must stay unique)
+        parts = urlsplit(self.page(i).url)
+        query = f"{parts.query}&" if parts.query else ""
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, f"{query}nfbench={run or self.tag}-{i}", ""))
 
     def texts(self) -> list[str]:
         """What enrich analyses: title + "\\n\\n" + body (see services.enrich.logic.article_text)."""

@@ -9,6 +9,7 @@ from kafka.structs import TopicPartition
 
 from newsflow_cli.dlq import read_all
 from shared.kafka import topic
+from shared.service import group_for
 from shared.settings import CommonSettings
 from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW
 
@@ -37,7 +38,7 @@ def status() -> int:
     print(f"{'stage':<8} {'input topic':<22} {'lag':>8} {'dead letters':>13}")
     for stage, spec in STAGES:
         name = topic(settings, spec).name
-        lag = lag_of(settings, f"newsflow-{stage}", name)
+        lag = lag_of(settings, group_for(settings, stage), name)
         print(f"{stage:<8} {name:<22} {'-' if lag is None else lag:>8} {dead.get(stage, 0):>13}")
     others = {k: v for k, v in dead.items() if k not in dict(STAGES)}
     if others:

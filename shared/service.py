@@ -30,6 +30,11 @@ from shared.topics import DEAD_LETTER, TopicSpec
 log = logging.getLogger(__name__)
 
 
+def group_for(settings: CommonSettings, stage: str) -> str:
+    """The stage's consumer group; a topic prefix (tests, benchmarks) gets groups of its own."""
+    return f"{settings.topic_prefix}newsflow-{stage}"
+
+
 def stop_on_signals() -> StopFlag:
     stop = StopFlag()
 
@@ -63,7 +68,7 @@ def run_stream_stage(
     # a sink that is down at start (Elasticsearch not up yet) is an outage: retried
     producer = make_producer(settings)
     handle = retry(lambda: make_handle(producer), f"{stage} setup", stop)
-    consumer = make_consumer(settings, group_id or f"newsflow-{stage}", [topic(settings, source).name],
+    consumer = make_consumer(settings, group_id or group_for(settings, stage), [topic(settings, source).name],
                              max_poll_records=batch_size)
     log.info("%s: consuming %s", stage, topic(settings, source).name, extra={"stage": stage})
     try:

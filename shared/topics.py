@@ -69,6 +69,10 @@ def decode(spec: TopicSpec, value: bytes | None) -> Event:
     """Bytes -> the topic's current model. Raises InvalidArticle with a readable reason."""
     if value is None or len(value) == 0:
         raise InvalidArticle("empty message")
+    try:  # the common case, current version and valid: pydantic's JSON parser in one pass
+        return spec.model.model_validate_json(value)
+    except ValidationError:
+        pass  # older version, or bad: the slow path below upgrades or says exactly what is wrong
     try:
         data = json.loads(value.decode("utf-8"))
     except UnicodeDecodeError as exc:
