@@ -21,6 +21,7 @@ def rows(r: dict[str, Any]) -> list[dict[str, str]]:
     def judge(ok: bool | None) -> str:
         return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
+    search = r.get("search")
     nlp, bulk, kafka = r.get("limit_nlp"), r.get("limit_bulk"), r.get("limit_kafka") or {}
     stages, e2e = r.get("stages") or {}, r.get("e2e")
     if nlp:
@@ -77,6 +78,11 @@ def rows(r: dict[str, Any]) -> list[dict[str, str]]:
         limit = TARGETS["rss_enrich_mb"] if name.startswith("enrich") else TARGETS["rss_mb"]
         row(f"peak RSS (VmHWM): {name}", _f(mb, " MB", 0), "", "", f"< {limit:.0f} MB",
             judge(mb < limit if mb else None))
+    if search:
+        row(f"GET /search with facets, {search['docs']} docs, median (p95) / ES alone on the same bodies",
+            f"{_f(search['api_median_ms'], ' ms')} ({_f(search['api_p95_ms'], ' ms')})",
+            f"{_f(search['es_median_ms'], ' ms')} ({_f(search['es_p95_ms'], ' ms')})",
+            _f(search["api_median_ms"] / search["es_median_ms"], "", 2), "", "info")
     p = r.get("profile_enrich")
     if p:
         row(f"profile: enrich_batch under pyinstrument ({p['articles']} art)", _f(p["rate"], " art/s"),

@@ -40,7 +40,7 @@ from typing import Any
 from benchmarks import corpus as corpus_mod
 from benchmarks.infra import ES_URL, KAFKA, REPO, Resources, Service, assigned_consumer, free_port, settings_for
 
-SECTIONS = ("limits", "clean", "enrich", "index", "e2e")
+SECTIONS = ("limits", "clean", "enrich", "index", "e2e", "search")
 
 
 
@@ -88,7 +88,7 @@ class Bench:
         return env
 
     def build_corpus(self) -> None:
-        need_enriched = bool(self.only & {"limits", "index"})
+        need_enriched = bool(self.only & {"limits", "index", "search"})
         if need_enriched or self.only & {"enrich"} or self.args.profile:
             from services.enrich.logic import Enricher
 
@@ -438,6 +438,35 @@ class Bench:
 
     # ------------------------------------------------------------------ orchestration
 
+    def search(self) -> None:
+        """GET /search with facets over a 10,000-article index, against ES answering the same bodies."""
+        from benchmarks import search_latency
+
+        size = 2_000 if self.args.quick else 10_000
+        alias = self.res.alias(f"bench-{self.tag}-search")
+        fill_s = search_latency.fill(self.es, alias, self.corpus.enriched, size)
+        port = free_port()
+        env = self.env(f"bench-{self.tag}-search.", alias)
+        env["NEWSFLOW_SEARCH_PORT"] = str(port)
+        svc = self.res.start("search", env, self.log_dir)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        mix = search_latency.requests(self.corpus.enriched)
+        result = search_latency.measure(self.es, alias, url, mix, rounds=3 if self.args.quick else 8)
+        result.update({"docs": size, "fill_s": fill_s, "peak_rss_mb": svc.peak_mb})
+        svc.stop()
+        result["peak_rss_mb"] = svc.peak_mb
+        self.results["search"] = result
+        from shared.es import index_name
+
+        self.es.options(ignore_status=404).indices.delete(index=index_name(alias))
+
     def step(self, name: str, fn: Any, *args: Any, **kw: Any) -> Any:
         try:
             return fn(*args, **kw)
@@ -468,6 +497,8 @@ class Bench:
                                                 per_article_s=1.5)
             if "e2e" in self.only:
                 self.step("e2e", self.e2e)
+            if "search" in self.only:
+                self.step("search", self.search)
             if self.args.profile == "enrich":
                 self.step("profile_enrich", self.profile_enrich)
         finally:
