@@ -32,6 +32,8 @@ import sys
 import threading
 import time
 import uuid
+
+import httpx
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path

@@ -259,14 +259,23 @@ def run_stage(
     stop: StopFlag,
     guard: BadInputGuard | None = None,
     poll_timeout_ms: int = 500,
+    fill_ms: int = 100,
 ) -> None:
-    """Run until ``stop`` is set. Commits a batch's offsets only after its writes are acked."""
+    """Run until ``stop`` is set. Commits a batch's offsets only after its writes are acked.
+
+    A batch is filled for up to ``fill_ms`` after its first record (one poll often returns a
+    single partition's few records; fuller batches make fewer, larger bulk and model calls).
+    """
     guard = guard or BadInputGuard()
+    batch_size = int(consumer.config["max_poll_records"])
     while not stop.is_set():
-        polled = consumer.poll(timeout_ms=poll_timeout_ms)
-        records = [r for batch in polled.values() for r in batch]
+        records = [r for batch in consumer.poll(timeout_ms=poll_timeout_ms).values() for r in batch]
         if not records:
             continue
+        fill_until = time.monotonic() + fill_ms / 1000
+        while len(records) < batch_size and (left := fill_until - time.monotonic()) > 0:
+            more = consumer.poll(timeout_ms=int(left * 1000) + 1, max_records=batch_size - len(records))
+            records.extend(r for batch in more.values() for r in batch)
         started = time.perf_counter()
         metrics.EVENTS_IN.labels(stage=stage).inc(len(records))
         bad: list[tuple[ConsumerRecord, BaseException]] = []
