@@ -17,6 +17,7 @@ import base64
 import logging
 import time
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -247,6 +248,17 @@ def topic_writer(producer: KafkaProducer, spec: TopicSpec, key: Callable[[Any], 
     return write
 
 
+@dataclass
+class _Batch:
+    """One polled batch on its way: decoded, transformed, being written, then committed."""
+
+    records: list[ConsumerRecord]
+    items: list[Item[Any]]
+    bad: list[tuple[ConsumerRecord, BaseException]]
+    started: float
+    writing: Future[list[tuple[Item[Any], InvalidArticle]]] | None = None
+
+
 def run_stage(
     *,
     stage: str,
@@ -265,56 +277,91 @@ def run_stage(
 
     A batch is filled for up to ``fill_ms`` after its first record (one poll often returns a
     single partition's few records; fuller batches make fewer, larger bulk and model calls).
+    While one batch is being written (a bulk request, a produce waiting for acks) the next one
+    is polled and transformed; at most one write is in flight, and batches are committed in
+    order, each only once its own write has succeeded.
     """
     guard = guard or BadInputGuard()
     batch_size = int(consumer.config["max_poll_records"])
-    while not stop.is_set():
-        records = [r for batch in consumer.poll(timeout_ms=poll_timeout_ms).values() for r in batch]
-        if not records:
-            continue
+    in_flight: _Batch | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage}-write") as writer:
+        try:
+            while not stop.is_set():
+                records = poll_batch(consumer, batch_size, poll_timeout_ms, fill_ms)
+                if not records:
+                    if in_flight is not None:  # idle: finish what is written so its offsets move
+                        finish(stage, in_flight, consumer, producer, dead_letter_topic, stop, guard)
+                        in_flight = None
+                    continue
+                batch = transform(stage, source, handle, records)
+                if in_flight is not None:
+                    finish(stage, in_flight, consumer, producer, dead_letter_topic, stop, guard)
+                    in_flight = None
+                if batch.items:
+                    items = batch.items
+                    batch.writing = writer.submit(retry, lambda: write(items), f"{stage} write", stop)
+                in_flight = batch
+            if in_flight is not None:  # asked to stop: the last batch still gets written and committed
+                finish(stage, in_flight, consumer, producer, dead_letter_topic, stop, guard)
+        finally:
+            stop.set()  # a failure on this side ends an in-flight write's retries too
+
+
+def poll_batch(consumer: KafkaConsumer, batch_size: int, poll_timeout_ms: int, fill_ms: int) -> list[ConsumerRecord]:
+    records = [r for batch in consumer.poll(timeout_ms=poll_timeout_ms).values() for r in batch]
+    if records:
         fill_until = time.monotonic() + fill_ms / 1000
         while len(records) < batch_size and (left := fill_until - time.monotonic()) > 0:
             more = consumer.poll(timeout_ms=int(left * 1000) + 1, max_records=batch_size - len(records))
             records.extend(r for batch in more.values() for r in batch)
-        started = time.perf_counter()
-        metrics.EVENTS_IN.labels(stage=stage).inc(len(records))
-        bad: list[tuple[ConsumerRecord, BaseException]] = []
-        good: list[tuple[ConsumerRecord, Event]] = []
-        for record in records:
-            try:
-                good.append((record, decode(source, record.value)))
-            except InvalidArticle as exc:
-                bad.append((record, exc))
-        results = handle([event for _, event in good]) if good else []
-        items: list[Item[Any]] = []
-        for (record, _), result in zip(good, results, strict=True):
-            if isinstance(result, InvalidArticle):
-                bad.append((record, result))
-            else:
-                items.append(Item(record, result))
-        rejected: list[tuple[Item[Any], InvalidArticle]] = []
-        if items:
-            rejected = retry(lambda: write(items), f"{stage} write", stop)
-            bad.extend((item.record, exc) for item, exc in rejected)
-        written = len(items) - len(rejected)
-        for _ in range(written):
-            guard.observe(False)
-        if bad:
-            send_dead_letters(producer, dead_letter_topic, stage, bad, stop)
-            for _ in bad:
-                guard.observe(True)
-        retry(lambda: commit(consumer, records), f"{stage} commit", stop)
-        metrics.EVENTS_OUT.labels(stage=stage).inc(written)
-        metrics.DEAD_LETTERED.labels(stage=stage).inc(len(bad))
-        metrics.BATCH_SECONDS.labels(stage=stage).observe(time.perf_counter() - started)
-        metrics.CONSUMER_LAG.labels(stage=stage).set(lag(consumer))
-        log.info("%s: batch of %d: %d written, %d dead-lettered", stage, len(records), written, len(bad),
-                 extra={"stage": stage, "count": len(records)})
-        if guard.tripped():
-            raise TooManyBadEvents(
-                f"{stage}: more than {guard.limit:.0%} of recent events were bad input; stopping so a "
-                "broken build does not dead-letter everything (see the dead-letter topic)"
-            )
+    return records
+
+
+def transform(stage: str, source: TopicSpec, handle: Handle[Any, Any], records: list[ConsumerRecord]) -> _Batch:
+    """Decode and run the stage's function; bad input is collected, not raised."""
+    started = time.perf_counter()
+    metrics.EVENTS_IN.labels(stage=stage).inc(len(records))
+    bad: list[tuple[ConsumerRecord, BaseException]] = []
+    good: list[tuple[ConsumerRecord, Event]] = []
+    for record in records:
+        try:
+            good.append((record, decode(source, record.value)))
+        except InvalidArticle as exc:
+            bad.append((record, exc))
+    results = handle([event for _, event in good]) if good else []
+    items: list[Item[Any]] = []
+    for (record, _), result in zip(good, results, strict=True):
+        if isinstance(result, InvalidArticle):
+            bad.append((record, result))
+        else:
+            items.append(Item(record, result))
+    return _Batch(records, items, bad, started)
+
+
+def finish(stage: str, batch: _Batch, consumer: KafkaConsumer, producer: KafkaProducer, dead_letter_topic: str,
+           stop: StopFlag, guard: BadInputGuard) -> None:
+    """Wait for the batch's write, dead-letter what was rejected, then commit its offsets."""
+    rejected = batch.writing.result() if batch.writing is not None else []
+    bad = batch.bad + [(item.record, exc) for item, exc in rejected]
+    written = len(batch.items) - len(rejected)
+    for _ in range(written):
+        guard.observe(False)
+    if bad:
+        send_dead_letters(producer, dead_letter_topic, stage, bad, stop)
+        for _ in bad:
+            guard.observe(True)
+    retry(lambda: commit(consumer, batch.records), f"{stage} commit", stop)
+    metrics.EVENTS_OUT.labels(stage=stage).inc(written)
+    metrics.DEAD_LETTERED.labels(stage=stage).inc(len(bad))
+    metrics.BATCH_SECONDS.labels(stage=stage).observe(time.perf_counter() - batch.started)
+    metrics.CONSUMER_LAG.labels(stage=stage).set(lag(consumer))
+    log.info("%s: batch of %d: %d written, %d dead-lettered", stage, len(batch.records), written, len(bad),
+             extra={"stage": stage, "count": len(batch.records)})
+    if guard.tripped():
+        raise TooManyBadEvents(
+            f"{stage}: more than {guard.limit:.0%} of recent events were bad input; stopping so a "
+            "broken build does not dead-letter everything (see the dead-letter topic)"
+        )
 
 
 def lag(consumer: KafkaConsumer) -> int:

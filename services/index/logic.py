@@ -43,11 +43,8 @@ def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
         "topic_ids": _unique([t.id for t in enriched.topics]),
         "keywords": enriched.keywords,
         "enrichment_version": enriched.enrichment_version,
-        "entities": {
-            "actors": [x.model_dump() for x in actors],
-            "places": [p.model_dump() for p in places],
-            "topics": [t.model_dump() for t in enriched.topics],
-        },
+        # one serializer call for all of them (per-model dumps were a third of this function)
+        "entities": enriched.model_dump(include={"actors", "places", "topics"}),
     }
 
 
