@@ -24,7 +24,7 @@ from shared.kafka import (
     run_stage,
     topic,
 )
-from shared.settings import CommonSettings
+from shared.settings import CommonSettings, StageSettings
 from shared.topics import DEAD_LETTER, TopicSpec
 
 log = logging.getLogger(__name__)
@@ -50,18 +50,15 @@ def stop_on_signals() -> StopFlag:
 def run_stream_stage(
     *,
     stage: str,
-    settings: CommonSettings,
+    settings: StageSettings,
     source: TopicSpec,
     make_handle: Callable[[KafkaProducer], Handle[Any, Any]],
     make_write: Callable[[KafkaProducer], Write[Any]],
-    metrics_port: int = 0,
-    bad_limit: float = 0.5,
-    batch_size: int = 64,
     group_id: str | None = None,
 ) -> int:
     """Run one stage until SIGTERM. Returns the process exit code."""
     stop = stop_on_signals()
-    metrics.serve(metrics_port, settings.metrics_host)
+    metrics.serve(settings.metrics_port, settings.metrics_host)
     if settings.create_topics:
         retry(lambda: ensure_topics(settings), f"{stage} topics", stop)
     # load models and check the sink before joining the group, so no rebalance waits on it;
@@ -69,12 +66,12 @@ def run_stream_stage(
     producer = make_producer(settings)
     handle = retry(lambda: make_handle(producer), f"{stage} setup", stop)
     consumer = make_consumer(settings, group_id or group_for(settings, stage), [topic(settings, source).name],
-                             max_poll_records=batch_size)
+                             max_poll_records=settings.batch_size)
     log.info("%s: consuming %s", stage, topic(settings, source).name, extra={"stage": stage})
     try:
         run_stage(stage=stage, consumer=consumer, source=source, handle=handle, write=make_write(producer),
                   producer=producer, dead_letter_topic=topic(settings, DEAD_LETTER).name, stop=stop,
-                  guard=BadInputGuard(limit=bad_limit))
+                  guard=BadInputGuard(limit=settings.bad_limit))
         return 0
     except TooManyBadEvents as exc:
         log.error(str(exc), extra={"stage": stage})

@@ -52,3 +52,11 @@ class CommonSettings(BaseSettings):
     log_format: str = Field(
         default="json", validation_alias="NEWSFLOW_LOG_FORMAT", description="json or text"
     )
+
+
+class StageSettings(CommonSettings):
+    """Settings every stream stage has; each stage subclasses it with its env prefix and defaults."""
+
+    batch_size: int = Field(default=64, description="Most messages handled as one batch")
+    metrics_port: int = Field(default=0, description="Prometheus /metrics port (0: off)")
+    bad_limit: float = Field(default=0.5, description="Stop when more than this share of recent events is bad")

@@ -23,19 +23,18 @@ from shared.kafka import read_to_end, topic, topic_writer
 from shared.logs import setup_logging
 from shared.models import CleanArticle, RawArticle
 from shared.service import exit_with, run_stream_stage
-from shared.settings import CommonSettings
+from shared.settings import StageSettings
 from shared.topics import CLEAN, DEDUP_STATE, RAW
 
 log = logging.getLogger(__name__)
 
 
-class CleanSettings(CommonSettings):
+class CleanSettings(StageSettings):
     """Clean service settings (env prefix NEWSFLOW_CLEAN_)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSFLOW_CLEAN_", frozen=True, extra="ignore")
     batch_size: int = Field(default=64, description="Messages per poll")
     metrics_port: int = Field(default=9101, description="Prometheus /metrics port (0: off)")
-    bad_limit: float = Field(default=0.5, description="Stop when this share of recent events is bad")
     duplicate_threshold: float = Field(default=0.3, description="MinHash Jaccard at which a text is a near-duplicate")
     duplicate_window: int = Field(default=200_000, description="Originals remembered for duplicate checks")
 
@@ -85,7 +84,6 @@ def main() -> None:
     exit_with(run_stream_stage(
         stage="clean", settings=settings, source=RAW, make_handle=make_handle,
         make_write=lambda producer: topic_writer(producer, topic(settings, CLEAN), key=lambda a: a.id),
-        metrics_port=settings.metrics_port, bad_limit=settings.bad_limit, batch_size=settings.batch_size,
     ))
 
 

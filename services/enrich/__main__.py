@@ -14,19 +14,18 @@ from shared.kafka import topic, topic_writer
 from shared.logs import setup_logging
 from shared.models import CleanArticle, EnrichedArticle
 from shared.service import exit_with, run_stream_stage
-from shared.settings import CommonSettings
+from shared.settings import StageSettings
 from shared.topics import CLEAN, ENRICHED
 
 log = logging.getLogger(__name__)
 
 
-class EnrichSettings(CommonSettings):
+class EnrichSettings(StageSettings):
     """Enrich service settings (env prefix NEWSFLOW_ENRICH_)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSFLOW_ENRICH_", frozen=True, extra="ignore")
     batch_size: int = Field(default=32, description="Articles per nlp.pipe batch")
     metrics_port: int = Field(default=9102, description="Prometheus /metrics port (0: off)")
-    bad_limit: float = Field(default=0.5, description="Stop when this share of recent events is bad")
     alias_refresh_seconds: float = Field(default=15.0, description="How often to look for alias corrections")
 
 
@@ -65,7 +64,6 @@ def main() -> None:
     exit_with(run_stream_stage(
         stage="enrich", settings=settings, source=CLEAN, make_handle=lambda _producer: make_handle(settings),
         make_write=lambda producer: topic_writer(producer, topic(settings, ENRICHED), key=lambda e: e.article.id),
-        metrics_port=settings.metrics_port, bad_limit=settings.bad_limit, batch_size=settings.batch_size,
     ))
 
 

@@ -15,17 +15,16 @@ from shared.es import ensure_index, make_client
 from shared.logs import setup_logging
 from shared.models import EnrichedArticle
 from shared.service import exit_with, run_stream_stage
-from shared.settings import CommonSettings
+from shared.settings import StageSettings
 from shared.topics import ENRICHED
 
 
-class IndexSettings(CommonSettings):
+class IndexSettings(StageSettings):
     """Index service settings (env prefix NEWSFLOW_INDEX_)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSFLOW_INDEX_", frozen=True, extra="ignore")
     batch_size: int = Field(default=200, description="Documents per bulk request")
     metrics_port: int = Field(default=9103, description="Prometheus /metrics port (0: off)")
-    bad_limit: float = Field(default=0.5, description="Stop when this share of recent events is bad")
 
 
 def main() -> None:
@@ -45,7 +44,6 @@ def main() -> None:
     exit_with(run_stream_stage(
         stage="index", settings=settings, source=ENRICHED, make_handle=make_handle,
         make_write=lambda _producer: lambda items: bulk_write(es, settings.index_alias, items),
-        metrics_port=settings.metrics_port, bad_limit=settings.bad_limit, batch_size=settings.batch_size,
     ))
 
 

@@ -13,12 +13,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.ingest.logic import ingest, parse_submission
 from services.ingest.settings import IngestSettings
 from shared import metrics
 from shared.errors import InvalidArticle
+from shared.http import add_operations_routes, error
 from shared.models import RawArticle
 
 log = logging.getLogger(__name__)
@@ -51,22 +51,13 @@ class RateLimiter:
             return True
 
 
-def error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
-
 
 def create_app(settings: IngestSettings, publish: Publish) -> FastAPI:
     app = FastAPI(title="newsflow ingest", version="1")
     limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     token = settings.token.get_secret_value() if settings.token else None
 
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/metrics")
-    def prometheus() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    add_operations_routes(app)
 
     @app.post("/articles", status_code=202)
     async def post_article(request: Request) -> Response:

@@ -12,7 +12,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from prometheus_client import Histogram
 
 from services.search.query import (
     MAX_SIZE,
@@ -26,14 +26,12 @@ from services.search.query import (
     shape_response,
 )
 from shared.es import fold
+from shared.http import add_operations_routes, error
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 SEARCH_SECONDS = Histogram("newsflow_search_seconds", "Time to answer /search")
 
-
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | None] = lambda _name: None) -> FastAPI:
@@ -74,13 +72,7 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
                     return float(place["lat"]), float(place["lon"])
         return error(400, f"near: no known place called {near!r}; give 'lat,lon' instead")
 
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/metrics")
-    def prometheus() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    add_operations_routes(app)
 
     @app.get("/search")
     def search(
