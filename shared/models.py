@@ -8,7 +8,7 @@ unknown newer ones with :class:`shared.errors.InvalidArticle` (so they go to dea
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,7 +156,3 @@ class DeadLetter(Event):
     payload_b64: str
     failed_at: datetime
 
-
-# Models per topic and the versions each knows how to read.
-# Upgraders turn an older version's dict into the current version's dict.
-Upgrader = Any

@@ -18,4 +18,3 @@ class IngestSettings(CommonSettings):
     rate_per_second: float = Field(default=200.0, description="Requests per second per client (0: off)")
     rate_burst: int = Field(default=400, description="Burst size of the per-client rate limit")
     feeds_file: str | None = Field(default=None, description="YAML/JSON list of feeds to poll")
-    metrics_port: int = Field(default=0, description="Prometheus port (0: off; /metrics on HTTP too)")
