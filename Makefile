@@ -43,15 +43,21 @@ services-up: install ## start the five services in the background (logs in var/l
 services-down:
 	@$(SERVICES) stop
 
+# with Docker, ingest wants a bearer token: one is made once and kept in var/ (git-ignored)
+TOKEN_FILE := var/ingest.token
+INGEST_TOKEN = $$(cat $(TOKEN_FILE) 2>/dev/null)
+
 up: install
 	@if docker info >/dev/null 2>&1; then \
-	  echo "==> Docker engine found: docker compose up"; docker compose up -d --build --wait; \
+	  echo "==> Docker engine found: docker compose up"; mkdir -p var; \
+	  test -s $(TOKEN_FILE) || $(PY) -c 'import secrets; print(secrets.token_hex(24))' > $(TOKEN_FILE); \
+	  NEWSFLOW_INGEST_TOKEN=$(INGEST_TOKEN) docker compose up -d --build --wait; \
 	else \
 	  $(MAKE) --no-print-directory infra-up services-up; \
 	fi
 
 feed-sample: install ## post the bundled sample articles to ingest
-	@$(BIN)/newsflow ingest samples/seed-article.txt samples/articles.jsonl --source sample
+	@NEWSFLOW_INGEST_TOKEN=$(INGEST_TOKEN) $(BIN)/newsflow ingest samples/seed-article.txt samples/articles.jsonl --source sample
 
 demo: install ## wait for the sample to be searchable and show searches by actor, place and topic
 	@$(BIN)/python deploy/local/demo.py
@@ -60,7 +66,8 @@ run: up feed-sample demo ## install, start Kafka, Elasticsearch and all services
 	@echo "==> running; logs in var/log/, stop with: make stop"
 
 stop: ## stop the services and the infrastructure
-	@if docker info >/dev/null 2>&1 && docker compose ps -q 2>/dev/null | grep -q .; then docker compose down; fi
+	@if docker info >/dev/null 2>&1 && NEWSFLOW_INGEST_TOKEN=x docker compose ps -q 2>/dev/null | grep -q .; then \
+	  NEWSFLOW_INGEST_TOKEN=x docker compose down; fi
 	@test -x $(BIN)/python && $(SERVICES) stop || true
 	@$(INFRA) down
 

@@ -92,7 +92,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     ok = [c for c in cleaned if not isinstance(c, dict)]
     enriched = iter(enricher.enrich_batch(ok)) if ok else iter(())
     for c in cleaned:
-        out = c if isinstance(c, dict) else next(enriched).model_dump(mode="json", exclude={"article": {"body"}})
+        # the whole event, cleaned text included: mention offsets index into title + "\n\n" + body
+        out = c if isinstance(c, dict) else next(enriched).model_dump(mode="json")
         print(json.dumps(out, ensure_ascii=False, indent=None if args.jsonl else 2), flush=True)
     return 0 if all(not isinstance(c, dict) for c in cleaned) else 1
 
