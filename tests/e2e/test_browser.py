@@ -120,8 +120,10 @@ def wait_settled(page: Any) -> None:
         " && !/^(Loading|Searching)/.test(document.getElementById('status').textContent)")
 
 
-def exercise_search_page(page: Any, base: str, query: str, markup_ids: list[str], raw_markup_id: str) -> None:
-    """Type a query, check results/timeline/map/escaping, click a place facet, check the change."""
+def exercise_search_page(page: Any, base: str, query: str, markup_ids: list[str], raw_markup_id: str,
+                         article_id: str) -> None:
+    """Type a query, check results/timeline/map/escaping, click a place facet, check the change,
+    then open articles in the article view."""
     dialogs: list[str] = []
     page_errors: list[str] = []
     outside: list[str] = []
@@ -173,7 +175,8 @@ def exercise_search_page(page: Any, base: str, query: str, markup_ids: list[str]
     assert "<script>alert(1)</script>" in page.text_content(f"{raw} .result-title")
     assert "<img src=x onerror=" in page.text_content(f"{raw} .result-title")
     assert "<script>alert(1)</script>" in page.text_content(f"{raw} .snippet")
-    assert page.locator(f"{raw} .result-title a").count() == 0, "a javascript: url is not made a link"
+    hrefs = page.eval_on_selector_all(f"{raw} a", "els => els.map(e => e.getAttribute('href'))")
+    assert all(h.startswith("/") and "#article=" in h for h in hrefs), f"a javascript: url is not made a link: {hrefs}"
     assert page.locator("#results script, #results img, #results iframe").count() == 0
     assert page.evaluate("() => window.__xss") is None
 
@@ -210,9 +213,106 @@ def exercise_search_page(page: Any, base: str, query: str, markup_ids: list[str]
     wait_settled(page)
     assert result_ids(page) == before
 
+    exercise_article_view(page, base, article_id, raw_markup_id, before)
+
     assert dialogs == [], f"a dialog fired: {dialogs}"
     assert page_errors == [], page_errors
     assert outside == [], f"the page asked for something off this server: {outside}"
+
+
+def open_article_from_results(page: Any, article_id: str) -> None:
+    page.locator(f'#results li[data-id="{article_id}"] .result-title a').click()
+    page.wait_for_url(f"**#article={article_id}")
+    page.wait_for_selector(f'#article-view[data-id="{article_id}"] #article-content:not([hidden])')
+
+
+def exercise_article_view(page: Any, base: str, article_id: str, markup_id: str, result_list: list[str]) -> None:
+    """Open an article from the results: text with its entity mentions highlighted at the API's
+    offsets, the entity lists, Back; then the article with markup in it, shown as text."""
+    doc = httpx.get(f"{base}/articles/{article_id}", timeout=10).json()
+    full = doc["title"] + "\n\n" + doc["body"]
+    api_mentions = {kind: {m["text"] for e in doc["entities"][kind] for m in e["mentions"]}
+                    for kind in ("actors", "places")}
+    assert "Putin" in " ".join(api_mentions["actors"]), api_mentions
+    assert api_mentions["places"], "the enrich stage found places with mentions"
+
+    open_article_from_results(page, article_id)
+    assert page.is_hidden("#search-view")
+    view = "#article-view"
+    assert page.text_content(f"{view} #article-title").strip() == doc["title"]
+    shown_body = page.eval_on_selector_all(f"{view} #article-body p:not(.note)", "ps => ps.map(p => p.textContent)")
+    assert " ".join(shown_body).split() == doc["body"].split(), shown_body
+    assert page.text_content(f"{view} #article-meta .source") == doc["source"]
+    assert page.get_attribute(f"{view} #article-meta a.original", "href") == doc["url"]
+
+    marks = page.eval_on_selector_all(f"{view} mark.ent", """els => els.map(e => ({
+        kind: e.dataset.kind, text: e.textContent, start: +e.dataset.start, end: +e.dataset.end,
+        title: e.getAttribute('title'), name: e.dataset.name, body: !!e.closest('#article-body')}))""")
+    actor_marks = [m for m in marks if m["kind"] == "actor"]
+    place_marks = [m for m in marks if m["kind"] == "place"]
+    assert any(m["text"] in api_mentions["actors"] for m in actor_marks), (actor_marks, api_mentions)
+    assert any(m["text"] == "Putin" or m["text"].endswith(" Putin") for m in actor_marks), actor_marks
+    assert place_marks and all(m["text"] in api_mentions["places"] for m in place_marks), place_marks
+    assert any(m["body"] for m in actor_marks) and any(m["body"] for m in place_marks)
+    for m in marks:  # each highlight sits exactly at its offsets and says what it was matched to, and how
+        assert full[m["start"]:m["end"]] == m["text"], m
+        assert m["name"] in m["title"] and "found by" in m["title"] and "confidence" in m["title"], m
+    spans = [(m["start"], m["end"]) for m in marks]
+    for kind in ("actors", "places"):  # every mention marked, or inside/overlapping one that is
+        for e in doc["entities"][kind]:
+            for mention in e["mentions"]:
+                s, t = mention["start"], mention["end"]
+                assert any(s < b and a < t for a, b in spans), (kind, e["name"], mention)
+                if (s, t) in spans:  # one mark for words found as two entities names both
+                    assert e["name"] in next(m["title"] for m in marks if (m["start"], m["end"]) == (s, t))
+    styles = {k: page.eval_on_selector(f"{view} mark.ent-{k}", "e => getComputedStyle(e).backgroundColor")
+              for k in ("actor", "place")}
+    assert styles["actor"] != styles["place"], styles
+
+    # the lists: actors, places with coordinates, topics with scores
+    actors = page.eval_on_selector_all("#article-actors .ent-name", "els => els.map(e => e.textContent)")
+    assert actors == [a["name"] for a in doc["entities"]["actors"]]
+    places = page.eval_on_selector_all("#article-places .ent-name", "els => els.map(e => e.textContent)")
+    assert places == [p["name"] for p in doc["entities"]["places"]]
+    coords = page.eval_on_selector_all("#article-places [data-coords]", "els => els.map(e => e.dataset.coords)")
+    assert len(coords) == sum(1 for p in doc["entities"]["places"] if p.get("lat") is not None)
+    topics = page.eval_on_selector_all("#article-topics .ent-name", "els => els.map(e => e.textContent)")
+    assert sorted(topics) == sorted(t["label"] for t in doc["entities"]["topics"])
+    assert page.locator("#article-topics .score-value").count() == len(topics)
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "article-view.png"), full_page=True)
+
+    # Back: the results as they were; the browser's Forward reopens the article
+    page.click("#article-close")
+    page.wait_for_selector("#article-view", state="hidden")
+    assert "#article=" not in page.url and result_ids(page) == result_list
+    page.go_forward()
+    page.wait_for_selector(f'#article-view[data-id="{article_id}"] #article-content:not([hidden])')
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#article-view", state="hidden")
+    assert result_ids(page) == result_list
+
+    # the article with markup: shown as text, no element made from it, nothing run, no javascript: link
+    markup = httpx.get(f"{base}/articles/{markup_id}", timeout=10).json()
+    open_article_from_results(page, markup_id)
+    assert page.text_content(f"{view} #article-title").strip() == markup["title"]
+    assert "<script>alert(1)</script>" in page.text_content(f"{view} #article-title")
+    assert "<script>alert(1)</script>" in page.text_content(f"{view} #article-body")
+    assert "<img src=x onerror=" in page.text_content(f"{view} #article-body")
+    assert page.locator(f"{view} script, {view} img, {view} iframe").count() == 0
+    assert page.locator(f"{view} a.original").count() == 0, "a javascript: url is not made a link"
+    assert page.evaluate("() => window.__xss") is None
+    page.screenshot(path=str(ARTIFACTS / "article-view-markup.png"), full_page=True)
+
+    # the URL alone opens the article (a shared link, a reload)
+    page.goto(f"{base}/#article={article_id}")
+    page.wait_for_selector(f'#article-view[data-id="{article_id}"] #article-content:not([hidden])')
+    assert page.locator(f"{view} mark.ent-actor").count() == len(actor_marks)
+    page.click("#article-close")
+    page.wait_for_selector("#article-view", state="hidden")
+    wait_settled(page)
+    assert page.locator("#results > li.result").count() > 0
 
 
 def test_search_page_in_browser(pipeline: Pipeline, browser_page: Any) -> None:
@@ -228,5 +328,6 @@ def test_search_page_in_browser(pipeline: Pipeline, browser_page: Any) -> None:
 
     wait_for(indexed, timeout=180, what="the 4 articles in /search")
     write_markup_article_directly()
-    exercise_search_page(browser_page, pipeline.search_url, QUERY, [ids[XSS_TITLE], MARKUP_ID], MARKUP_ID)
+    exercise_search_page(browser_page, pipeline.search_url, QUERY, [ids[XSS_TITLE], MARKUP_ID], MARKUP_ID,
+                         ids[ARTICLES[0]["title"]])
     assert all(pipeline.alive().values()), pipeline.alive()
