@@ -127,29 +127,64 @@ def read_to_end(settings: CommonSettings, name: str, must_exist: bool = False,
     State must not silently come back empty: with ``must_exist`` a topic whose metadata does not
     show up within ``wait`` seconds raises TimeoutError instead of yielding nothing.
     """
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
-                             enable_auto_commit=False, group_id=None,
-                             max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 64 * 1024)
     try:
-        deadline = time.monotonic() + (wait if must_exist else 2.0)
-        while not (found := consumer.partitions_for_topic(name)) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        partitions = [TopicPartition(name, p) for p in (found or [])]
-        if not partitions:
-            if must_exist:
-                raise TimeoutError(f"topic {name} has no metadata after {wait:.0f}s")
-            return
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
-        while remaining:
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                yield from records
-                if consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
+        follower = TopicFollower(settings, name, wait if must_exist else 2.0)
+    except TimeoutError:
+        if must_exist:
+            raise
+        return
+    try:
+        yield from follower.read_to_end()
     finally:
-        consumer.close()
+        follower.close()
+
+
+class TopicFollower:
+    """A state topic read from its start and then kept up with, in the caller's own thread.
+
+    Used where every worker of a stage must see every worker's state (the clean stage's
+    duplicate signatures): restore with :meth:`read_to_end`, then call :meth:`new_records`
+    before each batch.
+    """
+
+    def __init__(self, settings: CommonSettings, name: str, wait: float = 30.0) -> None:
+        self.name = name
+        self._consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+                                       enable_auto_commit=False, group_id=None,
+                                       max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 64 * 1024)
+        deadline = time.monotonic() + wait
+        while not (found := self._consumer.partitions_for_topic(name)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"topic {name} has no metadata after {wait:.0f}s")
+            time.sleep(0.2)
+        self._partitions = [TopicPartition(name, p) for p in found]
+        self._consumer.assign(self._partitions)
+        self._consumer.seek_to_beginning(*self._partitions)
+
+    def read_to_end(self) -> Iterator[ConsumerRecord]:
+        """Everything up to the topic's end as of now."""
+        ends = self._consumer.end_offsets(self._partitions)
+        remaining = {tp for tp in self._partitions if ends[tp] > self._consumer.position(tp)}
+        while remaining:
+            for tp, records in self._consumer.poll(timeout_ms=1000).items():
+                yield from records
+                if self._consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+
+    def new_records(self, wait: float = 2.0) -> list[ConsumerRecord]:
+        """Everything that arrived since the last call, up to the topic's end as of now.
+
+        Costs one end-offsets request when nothing is new; waits at most ``wait`` seconds.
+        """
+        ends = self._consumer.end_offsets(self._partitions)
+        out: list[ConsumerRecord] = []
+        deadline = time.monotonic() + wait
+        while any(self._consumer.position(tp) < ends[tp] for tp in self._partitions) and time.monotonic() < deadline:
+            out.extend(r for records in self._consumer.poll(timeout_ms=100).values() for r in records)
+        return out
+
+    def close(self) -> None:
+        self._consumer.close()
 
 
 # --------------------------------------------------------------------------- dead letters

@@ -1,8 +1,10 @@
 """Entry point: ``python -m services.clean``: articles.raw -> articles.clean.
 
 Near-duplicate detection keeps its memory in the compacted topic ``newsflow.dedup-state``:
-each original's signature is produced there in the same flush as the clean article, and the
-detector is rebuilt from it at start, so a restart forgets nothing.
+each original's signature is produced there in the same flush as the clean article, the
+detector is rebuilt from it at start (a restart forgets nothing), and every worker keeps
+reading it, so an original seen by one clean worker is known to the others from their next
+batch on.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pydantic_settings import SettingsConfigDict
 from services.clean.dedup import DuplicateDetector
 from services.clean.logic import clean
 from shared.errors import InvalidArticle
-from shared.kafka import read_to_end, topic, topic_writer
+from shared.kafka import TopicFollower, topic, topic_writer
 from shared.logs import setup_logging
 from shared.models import CleanArticle, RawArticle
 from shared.service import exit_with, run_stream_stage
@@ -68,18 +70,29 @@ def main() -> None:
 
     def make_handle(producer: KafkaProducer):  # noqa: ANN202
         detector = DuplicateDetector(threshold=settings.duplicate_threshold, max_entries=settings.duplicate_window)
+        state = TopicFollower(settings, state_topic)
         restored = 0
-        for record in read_to_end(settings, state_topic, must_exist=True):
+        for record in state.read_to_end():
             if record.value:
                 detector.add_entry(json.loads(record.value))
                 restored += 1
         log.info("duplicate detector restored %d originals from %s", restored, state_topic)
 
+        def learn_from_other_workers() -> None:
+            """Originals other clean workers saw since the last batch (ours come back too: harmless)."""
+            for record in state.new_records():
+                if record.value:
+                    detector.add_entry(json.loads(record.value))
+
         def remember(article_id: str, entry: dict[str, Any]) -> None:
             # flushed (and acknowledged) together with the batch's outputs, before the commit
             producer.send(state_topic, key=article_id, value=json.dumps(entry).encode())
 
-        return lambda events: clean_and_dedup(detector, remember, events)
+        def handle(events: list[RawArticle]) -> list[CleanArticle | InvalidArticle]:
+            learn_from_other_workers()
+            return clean_and_dedup(detector, remember, events)
+
+        return handle
 
     exit_with(run_stream_stage(
         stage="clean", settings=settings, source=RAW, make_handle=make_handle,
