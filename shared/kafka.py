@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from threading import Event as StopFlag
 from typing import Any, Generic, TypeVar
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.serializer import Serializer
@@ -91,8 +91,18 @@ def make_consumer(settings: CommonSettings, group_id: str, topics: Sequence[str]
     )
     config.update(overrides)
     consumer = KafkaConsumer(**config)
-    consumer.subscribe(list(topics))
+    consumer.subscribe(list(topics), listener=_LogAssignments())
     return consumer
+
+
+class _LogAssignments(ConsumerRebalanceListener):
+    """One log line per rebalance, so operators (and tests) see which worker owns what."""
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        log.info("partitions assigned: %s", sorted(tp.partition for tp in assigned))
 
 
 def ensure_topics(settings: CommonSettings, specs: Sequence[TopicSpec] = ALL) -> None:
