@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 #: Largest message the pipeline moves (a raw article with its HTML). Topics and clients agree.
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+#: A dead letter carries the original bytes base64-encoded (4/3 of them) plus a short preview.
+MAX_DEAD_LETTER_BYTES = MAX_MESSAGE_BYTES * 4 // 3 + 1024 * 1024
+PREVIEW_CHARS = 64 * 1024
 
 In = TypeVar("In", bound=Event)
 Out = TypeVar("Out")
@@ -64,7 +67,7 @@ def make_producer(settings: CommonSettings, **overrides: Any) -> KafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
-        max_request_size=MAX_MESSAGE_BYTES + 64 * 1024,
+        max_request_size=MAX_DEAD_LETTER_BYTES,
         request_timeout_ms=15_000,
         delivery_timeout_ms=60_000,
         max_block_ms=30_000,
@@ -116,7 +119,8 @@ def ensure_topics(settings: CommonSettings, specs: Sequence[TopicSpec] = ALL) ->
             spec = topic(settings, spec)
             if spec.name in existing:
                 continue
-            configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES + 64 * 1024)}
+            limit = MAX_DEAD_LETTER_BYTES if spec.name.endswith(DEAD_LETTER.name) else MAX_MESSAGE_BYTES + 64 * 1024
+            configs = {"max.message.bytes": str(limit)}
             if spec.compacted:
                 configs["cleanup.policy"] = "compact"
             new.append(NewTopic(spec.name, spec.partitions, 1, topic_configs=configs))
@@ -212,7 +216,7 @@ def dead_letter_for(record: ConsumerRecord, stage: str, exc: BaseException, now:
         key=key,
         error_class=type(exc).__name__,
         reason=getattr(exc, "reason", None) or str(exc) or type(exc).__name__,
-        payload=value[:1_000_000].decode("utf-8", "replace"),
+        payload=value[:PREVIEW_CHARS].decode("utf-8", "replace"),
         payload_b64=base64.b64encode(value).decode("ascii"),
         failed_at=now or datetime.now(UTC),
     )
@@ -429,10 +433,16 @@ def send_dead_letters(producer: KafkaProducer, dead_letter_topic: str, stage: st
                         extra={"stage": stage, "topic": record.topic, "partition": record.partition,
                                "offset": record.offset, "reason": letter.reason,
                                "article_id": letter.key})
-            futures.append(producer.send(dead_letter_topic, key=letter.key, value=encode(letter)))
+            futures.append((letter, producer.send(dead_letter_topic, key=letter.key, value=encode(letter))))
         producer.flush(timeout=60)
-        for future in futures:
-            future.get(timeout=60)
+        for letter, future in futures:
+            try:
+                future.get(timeout=60)
+            except MessageSizeTooLargeError:
+                # never stall on it: keep the reason and the preview, say the bytes could not be kept
+                slim = letter.model_copy(update={"payload_b64": "",
+                                                 "reason": letter.reason + " (original too large to keep)"})
+                producer.send(dead_letter_topic, key=slim.key, value=encode(slim)).get(timeout=60)
 
     retry(send, f"{stage} dead-letter", stop)
 

@@ -140,8 +140,9 @@ class EnrichedArticle(Event):
 class DeadLetter(Event):
     """A message a stage could not process (topic ``articles.dead-letter``).
 
-    ``payload`` is the original message value, decoded as UTF-8 with surrogate escapes
-    replaced; ``payload_b64`` keeps the exact bytes so a replay re-sends them unchanged.
+    ``payload`` is a readable preview of the original value (its first 64 KiB, decoded as UTF-8
+    with bad bytes replaced); ``payload_b64`` keeps the exact bytes so a replay re-sends them
+    unchanged (empty only if they were too large to keep, which ``reason`` then says).
     """
 
     schema_version: Literal[1] = 1
