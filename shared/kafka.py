@@ -283,10 +283,14 @@ def topic_writer(producer: KafkaProducer, spec: TopicSpec, key: Callable[[Any], 
     """A :data:`Write` that produces each output to ``spec`` and waits for the acks."""
 
     def write(items: list[Item[Any]]) -> list[tuple[Item[Any], InvalidArticle]]:
-        futures = [(item, producer.send(spec.name, key=key(item.value), value=encode(item.value)))
-                   for item in items]
-        producer.flush(timeout=60)
+        futures = []
         rejected = []
+        for item in items:
+            try:
+                futures.append((item, producer.send(spec.name, key=key(item.value), value=encode(item.value))))
+            except MessageSizeTooLargeError as exc:  # refused before sending: bad input, not an outage
+                rejected.append((item, InvalidArticle(f"output too large for {spec.name}: {exc}")))
+        producer.flush(timeout=60)
         for item, future in futures:
             try:
                 future.get(timeout=60)
@@ -425,7 +429,14 @@ def lag(consumer: KafkaConsumer) -> int:
 
 def send_dead_letters(producer: KafkaProducer, dead_letter_topic: str, stage: str,
                       bad: list[tuple[ConsumerRecord, BaseException]], stop: StopFlag) -> None:
-    def send() -> None:
+    def send(letter: DeadLetter) -> Any:
+        return producer.send(dead_letter_topic, key=letter.key, value=encode(letter))
+
+    def slim(letter: DeadLetter) -> DeadLetter:
+        """Never stall on size: keep the reason and the preview, say the bytes could not be kept."""
+        return letter.model_copy(update={"payload_b64": "", "reason": letter.reason + " (original too large to keep)"})
+
+    def send_all() -> None:
         futures = []
         for record, exc in bad:
             letter = dead_letter_for(record, stage, exc)
@@ -433,18 +444,18 @@ def send_dead_letters(producer: KafkaProducer, dead_letter_topic: str, stage: st
                         extra={"stage": stage, "topic": record.topic, "partition": record.partition,
                                "offset": record.offset, "reason": letter.reason,
                                "article_id": letter.key})
-            futures.append((letter, producer.send(dead_letter_topic, key=letter.key, value=encode(letter))))
+            try:
+                futures.append((letter, send(letter)))
+            except MessageSizeTooLargeError:  # over the producer's limit: refused before sending
+                futures.append((letter, send(slim(letter))))
         producer.flush(timeout=60)
         for letter, future in futures:
             try:
                 future.get(timeout=60)
-            except MessageSizeTooLargeError:
-                # never stall on it: keep the reason and the preview, say the bytes could not be kept
-                slim = letter.model_copy(update={"payload_b64": "",
-                                                 "reason": letter.reason + " (original too large to keep)"})
-                producer.send(dead_letter_topic, key=slim.key, value=encode(slim)).get(timeout=60)
+            except MessageSizeTooLargeError:  # over the topic's limit: refused by the broker
+                send(slim(letter)).get(timeout=60)
 
-    retry(send, f"{stage} dead-letter", stop)
+    retry(send_all, f"{stage} dead-letter", stop)
 
 
 def commit(consumer: KafkaConsumer, records: list[ConsumerRecord]) -> None:

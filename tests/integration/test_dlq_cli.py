@@ -42,3 +42,18 @@ def test_list_show_replay(isolated_env: dict[str, str], capsys: pytest.CaptureFi
         main(["dlq", "replay", "0"])
     replayed = read_topic(settings, raw_topic, expect=1)
     assert [r.value for r in replayed] == [b"\xff broken"] and replayed[0].key == b"k-7"
+
+
+def test_a_dead_letter_too_large_to_keep_does_not_stall(isolated_env: dict[str, str]) -> None:
+    settings = CommonSettings()
+    ensure_topics(settings)
+    producer = make_producer(settings)
+    huge = b"x" * (9 * 1024 * 1024)
+    send_dead_letters(producer, topic(settings, DEAD_LETTER).name, "clean",
+                      [(record(huge, 1), InvalidArticle("html too large"))], threading.Event())
+    letters = read_topic(settings, topic(settings, DEAD_LETTER).name, expect=1)
+    from shared.topics import decode
+
+    letter = decode(DEAD_LETTER, letters[0].value)
+    assert letter.payload_b64 == "" and "original too large to keep" in letter.reason  # type: ignore[attr-defined]
+    assert len(letter.payload) == 64 * 1024  # type: ignore[attr-defined]
