@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 
@@ -172,3 +174,20 @@ def assigned_consumer(topics: list[str]) -> KafkaConsumer:
     consumer.assign(tps)
     consumer.seek_to_beginning(*tps)
     return consumer
+
+
+def wait_healthy(urls: Iterable[str], services: Iterable[Service], timeout: float) -> None:
+    """Until every URL answers 200 on /health; raises with the services' log tails otherwise."""
+    services = list(services)
+    deadline = time.monotonic() + timeout
+    for url in urls:
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or not all(svc.alive() for svc in services):
+                raise RuntimeError("services not healthy: " + "; ".join(
+                    f"{svc.stage}: {svc.tail(3)}" for svc in services))
+            time.sleep(0.3)

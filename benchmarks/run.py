@@ -40,7 +40,17 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import corpus as corpus_mod
-from benchmarks.infra import ES_URL, KAFKA, REPO, Resources, Service, assigned_consumer, free_port, settings_for
+from benchmarks.infra import (
+    ES_URL,
+    KAFKA,
+    REPO,
+    Resources,
+    Service,
+    assigned_consumer,
+    free_port,
+    settings_for,
+    wait_healthy,
+)
 
 SECTIONS = ("limits", "clean", "enrich", "index", "e2e", "search")
 
@@ -287,8 +297,6 @@ class Bench:
     # ------------------------------------------------------------------ end to end
 
     def e2e(self) -> None:
-        import httpx
-
         prefix, alias = f"bench{self.tag}-e2e.", self.res.alias(f"bench-{self.tag}-e2e")
         self.res.topics(prefix)
         ingest_port, search_port = free_port(), free_port()
@@ -297,18 +305,7 @@ class Bench:
         procs = {s: self.res.start(s, env, self.log_dir, "-e2e") for s in ("ingest", "clean", "enrich", "index", "search")}
         ingest_url = f"http://127.0.0.1:{ingest_port}"
         try:
-            deadline = time.monotonic() + 120
-            for url in (ingest_url, f"http://127.0.0.1:{search_port}"):
-                while True:
-                    try:
-                        if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    if time.monotonic() > deadline or not all(p.alive() for p in procs.values()):
-                        raise RuntimeError("services not healthy: " + "; ".join(
-                            f"{s}: {p.tail(3)}" for s, p in procs.items()))
-                    time.sleep(0.3)
+            wait_healthy([ingest_url, f"http://127.0.0.1:{search_port}"], procs.values(), timeout=120)
             log("e2e: services healthy; warm-up (models loaded, groups joined)")
             warm = self.load(ingest_url, alias, [self.corpus.submission(i, f"{self.tag}w") for i in range(6)],
                              None, timeout=180)
@@ -330,8 +327,6 @@ class Bench:
 
     def load(self, ingest_url: str, alias: str, subs: list[dict[str, Any]], rate: float | None,
              timeout: float) -> dict[str, Any]:
-        import httpx
-
         accepted: dict[str, float] = {}
         found: dict[str, float] = {}
         failures: list[str] = []
@@ -457,13 +452,7 @@ class Bench:
         env["NEWSFLOW_SEARCH_PORT"] = str(port)
         svc = self.res.start("search", env, self.log_dir)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_healthy([url], [svc], timeout=60)  # (it used to carry on silently when search never came up)
         mix = search_latency.requests(self.corpus.enriched)
         result = search_latency.measure(self.es, alias, url, mix, rounds=3 if self.args.quick else 8)
         result.update({"docs": size, "fill_s": fill_s, "peak_rss_mb": svc.peak_mb})

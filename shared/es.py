@@ -13,7 +13,6 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from shared.aliases import fold  # noqa: F401 - the one folding, re-exported for the search side
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from shared.es import fold
+from shared.aliases import fold
 from shared.models import Actor, EnrichedArticle
 
 

@@ -25,7 +25,7 @@ from services.search.query import (
     parse_near,
     shape_response,
 )
-from shared.es import fold
+from shared.aliases import fold
 from shared.http import add_operations_routes, error
 
 log = logging.getLogger(__name__)

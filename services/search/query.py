@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from shared.es import fold
+from shared.aliases import fold
 
 MAX_SIZE = 100
 MAX_QUERY_CHARS = 1000
