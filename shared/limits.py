@@ -1,0 +1,29 @@
+"""Every size and range limit of the pipeline, defined once; each stage reads its limits here.
+
+A limit that disagrees between stages breaks readers: ingest once accepted bodies that
+Elasticsearch's highlighter then refused for every search whose page held them. So the
+chain is: ingest refuses what is over these limits with a 4xx, clean and index never see
+more, and search asks Elasticsearch for no more than the index holds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+#: Longest submitted text (body) or HTML page, in UTF-8 bytes, ingest accepts.
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+#: Longest HTML page clean extracts from (the same as what ingest accepts).
+MAX_HTML_BYTES = MAX_TEXT_BYTES
+#: Longest cleaned body, in characters, that is indexed. Elasticsearch's highlighter refuses
+#: fields longer than ``index.highlight.max_analyzed_offset`` (1,000,000 by default); bodies
+#: stay well under it, and search also passes this as the query's ``max_analyzed_offset``.
+MAX_BODY_CHARS = 500_000
+#: Highlighting never analyses past this offset (a query option; never more than the index's).
+HIGHLIGHT_MAX_ANALYZED_OFFSET = MAX_BODY_CHARS
+MAX_URL_CHARS = 2048
+MAX_TITLE_CHARS = 1000
+#: Oldest and newest publication dates accepted; outside them a date is a typo or a broken clock.
+EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+#: Most buckets a timeline may ask Elasticsearch for (search.max_buckets is 65,536).
+MAX_TIMELINE_BUCKETS = 500
