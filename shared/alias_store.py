@@ -1,101 +1,109 @@
 """The alias registry kept durably: the curated seed plus operators' corrections.
 
 Corrections live in the compacted topic ``newsflow.aliases`` (key: the folded alias; value:
-an :class:`~shared.aliases.AliasRecord` as JSON; an empty ``canonical`` removes the alias).
-Enrich and search read it at start and re-read it when its end offsets move.
+an :class:`~shared.models.AliasCorrection`; an empty ``canonical`` removes the alias), read
+through :class:`shared.state.CompactedTable`. Enrich and search hold a :class:`LiveRegistry`:
+a background thread follows the topic and swaps in a new registry when it changed, so a
+lookup (a search request, an article) never waits on Kafka.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
-from kafka.structs import TopicPartition
+from kafka import KafkaProducer
 
 from shared.aliases import AliasRegistry, fold
-from shared.kafka import read_to_end, topic
+from shared.kafka import topic
+from shared.models import AliasCorrection
 from shared.settings import CommonSettings
-from shared.topics import ALIASES
+from shared.state import CompactedTable, dead_letter_poison
+from shared.topics import ALIASES, encode
 
 log = logging.getLogger(__name__)
 
 
-def load_registry(settings: CommonSettings) -> AliasRegistry:
-    """The seed list with every stored correction applied in order (later wins)."""
+def registry_from(corrections: dict[str, AliasCorrection | None]) -> AliasRegistry:
+    """The seed list with every correction applied in order (later wins)."""
     registry = AliasRegistry.seeded()
-    for record in read_to_end(settings, topic(settings, ALIASES).name):
-        if not record.value:
+    for correction in corrections.values():
+        if correction is None:
             continue
-        data = json.loads(record.value)
-        if data.get("canonical"):
-            registry.add(data["alias"], data["canonical"], data.get("type"), data.get("source", "operator"))
+        if correction.canonical:
+            registry.add(correction.alias, correction.canonical, correction.type, correction.source)  # type: ignore[arg-type]
         else:
-            registry.remove(data["alias"])
+            registry.remove(correction.alias)
     return registry
+
+
+def open_table(settings: CommonSettings, stage: str, wait: float = 2.0) -> CompactedTable[AliasCorrection]:
+    return CompactedTable(settings, ALIASES, dead_letter_poison(settings, stage), wait)
+
+
+def load_registry(settings: CommonSettings, stage: str = "aliases") -> AliasRegistry:
+    """The registry as stored now (for the CLI and tests): seed plus every correction."""
+    table = open_table(settings, stage)
+    try:
+        return registry_from(dict(table.restore()))
+    finally:
+        table.close()
 
 
 def publish(producer: KafkaProducer, settings: CommonSettings, alias: str, canonical: str | None,
             type_: str | None = None) -> dict[str, Any]:
     """Store one correction (``canonical=None`` removes ``alias``) and wait for the ack."""
-    record = {"alias": alias, "canonical": canonical or "", "type": type_, "source": "operator"}
-    producer.send(topic(settings, ALIASES).name, key=fold(alias), value=json.dumps(record).encode()).get(timeout=30)
-    return record
-
-
-class ChangeWatch:
-    """Tells whether the aliases topic has grown since the last look (cheap: end offsets only)."""
-
-    def __init__(self, settings: CommonSettings) -> None:
-        self._name = topic(settings, ALIASES).name
-        self._consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","), group_id=None)
-        self._last: int | None = None
-
-    def changed(self) -> bool:
-        parts = self._consumer.partitions_for_topic(self._name) or set()
-        ends = self._consumer.end_offsets([TopicPartition(self._name, p) for p in parts]) if parts else {}
-        total = sum(ends.values())
-        changed = self._last is not None and total != self._last
-        self._last = total
-        return changed
+    record = AliasCorrection(alias=alias, canonical=canonical or "", type=type_)
+    producer.send(topic(settings, ALIASES).name, key=fold(alias), value=encode(record)).get(timeout=30)
+    return record.model_dump(exclude={"schema_version"})
 
 
 class LiveRegistry:
-    """The registry as of now: re-read at most every ``refresh_seconds``, and only when it changed.
+    """The registry as of now, kept current by a daemon thread every ``refresh_seconds``.
 
-    When Kafka cannot be reached it keeps what it has (at least the seed) and tries again later.
+    Starts from the seed (and whatever the topic holds, if Kafka answers at once); while Kafka
+    cannot be reached it keeps what it has and tries again on the next tick.
     """
 
-    def __init__(self, settings: CommonSettings, refresh_seconds: float = 15.0) -> None:
-        self.settings, self.refresh_seconds = settings, refresh_seconds
+    def __init__(self, settings: CommonSettings, refresh_seconds: float = 15.0, stage: str = "aliases",
+                 follow: bool = True) -> None:
+        self.settings, self.refresh_seconds, self.stage = settings, refresh_seconds, stage
         self.registry = AliasRegistry.seeded()
-        self._watch: ChangeWatch | None = None
-        self._checked = 0.0
-        self._lock = threading.Lock()
+        self.version = 0  #: bumped each time the registry is replaced
+        self._corrections: dict[str, AliasCorrection | None] = {}
+        self._table: CompactedTable[AliasCorrection] | None = None
+        self._stopped = threading.Event()
         self.refresh()
+        if follow:
+            threading.Thread(target=self._follow, name="aliases", daemon=True).start()
 
     def refresh(self) -> bool:
-        """Re-read the corrections if they changed; True when the registry was replaced."""
-        with self._lock:
-            self._checked = time.monotonic()
-            try:
-                if self._watch is None:
-                    self._watch = ChangeWatch(self.settings)
-                    self._watch.changed()
-                elif not self._watch.changed():
-                    return False
-                self.registry = load_registry(self.settings)
-                return True
-            except Exception as exc:  # an outage: keep answering with what we know
-                log.warning("could not read alias corrections: %s", exc)
-                return False
+        """Take in new corrections; True when the registry was replaced."""
+        try:
+            if self._table is None:
+                self._table = open_table(self.settings, self.stage)
+                changes = self._table.restore()
+            else:
+                changes = self._table.updates()
+        except Exception as exc:  # noqa: BLE001 - an outage: keep answering with what we know
+            log.warning("could not read alias corrections: %s", exc)
+            self._table = None
+            return False
+        if not changes:
+            return False
+        self._corrections.update(changes)
+        self.registry = registry_from(self._corrections)  # one reference swap: readers never lock
+        self.version += 1
+        log.info("alias corrections: %d applied", len(self._corrections))
+        return True
 
-    def refresh_if_due(self) -> bool:
-        return time.monotonic() - self._checked >= self.refresh_seconds and self.refresh()
+    def _follow(self) -> None:
+        while not self._stopped.wait(self.refresh_seconds):
+            self.refresh()
+
+    def close(self) -> None:
+        self._stopped.set()
 
     def resolve(self, name: str) -> str | None:
-        self.refresh_if_due()
         return self.registry.resolve(name)

@@ -20,6 +20,10 @@ MAX_HTML_BYTES = MAX_TEXT_BYTES
 MAX_BODY_CHARS = 500_000
 #: Highlighting never analyses past this offset (a query option; never more than the index's).
 HIGHLIGHT_MAX_ANALYZED_OFFSET = MAX_BODY_CHARS
+#: Largest message the pipeline moves (a raw article with its HTML). Topics and clients agree.
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+#: A dead letter carries the original bytes base64-encoded (4/3 of them) plus a short preview.
+MAX_DEAD_LETTER_BYTES = MAX_MESSAGE_BYTES * 4 // 3 + 1024 * 1024
 MAX_URL_CHARS = 2048
 MAX_TITLE_CHARS = 1000
 #: Oldest and newest publication dates accepted; outside them a date is a typo or a broken clock.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class Event(BaseModel):
@@ -156,4 +156,40 @@ class DeadLetter(Event):
     payload: str
     payload_b64: str
     failed_at: datetime
+    #: where the message came from when not a topic (a feed URL); ``topic`` is then empty
+    source: str | None = None
 
+
+
+# --------------------------------------------------------------------------- state topics
+
+
+class DedupEntry(Event):
+    """One original's duplicate signature (compacted topic ``newsflow.dedup-state``, key: article id).
+
+    Entries written before this model carried their version as ``v``; both spellings are read.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    schema_version: Literal[1] = Field(default=1, validation_alias=AliasChoices("schema_version", "v"))
+    id: str
+    url: str | None = None
+    hash: str
+    minhash: list[int] | None = None
+    scheme: str = "affine32"
+    seq: int
+
+
+class AliasCorrection(Event):
+    """An operator's alias correction (compacted topic ``newsflow.aliases``, key: the folded alias).
+
+    An empty ``canonical`` removes the alias. Records written before this model had no
+    ``schema_version``: version 0 is upgraded on read.
+    """
+
+    schema_version: Literal[1] = 1
+    alias: str = Field(min_length=1)
+    canonical: str = ""
+    type: str | None = None
+    source: str = "operator"

@@ -11,7 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class CommonSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+    # populate_by_name: CommonSettings(create_topics=False) works too, not only the env alias
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -59,4 +60,13 @@ class StageSettings(CommonSettings):
 
     batch_size: int = Field(default=64, description="Most messages handled as one batch")
     metrics_port: int = Field(default=0, description="Prometheus /metrics port (0: off)")
-    bad_limit: float = Field(default=0.5, description="Stop when more than this share of recent events is bad")
+    bad_limit: float = Field(
+        default=0.5,
+        description="Stop (exit 3) when more than this share of recent messages breaks its topic's contract "
+                    "(undecodable, unknown schema); articles a client sent that the stage refuses never count",
+    )
+    setup_timeout: float = Field(
+        default=300.0,
+        description="Seconds to retry start-up (topics, models' sinks) while Kafka or Elasticsearch is away; "
+                    "then exit 2 with a clear line",
+    )

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from shared.errors import InvalidArticle
-from shared.models import CleanArticle, DeadLetter, EnrichedArticle, Event, RawArticle
+from shared.models import AliasCorrection, CleanArticle, DeadLetter, DedupEntry, EnrichedArticle, Event, RawArticle
 
 E = TypeVar("E", bound=Event)
 
@@ -48,8 +48,14 @@ RAW = TopicSpec("articles.raw", RawArticle, "ingest", ("clean",), upgraders={0: 
 CLEAN = TopicSpec("articles.clean", CleanArticle, "clean", ("enrich",))
 ENRICHED = TopicSpec("articles.enriched", EnrichedArticle, "enrich", ("index",))
 DEAD_LETTER = TopicSpec("articles.dead-letter", DeadLetter, "every stage", ("newsflow dlq",), partitions=1)
-ALIASES = TopicSpec("newsflow.aliases", Event, "newsflow aliases", ("enrich",), partitions=1, compacted=True)
-DEDUP_STATE = TopicSpec("newsflow.dedup-state", Event, "clean", ("clean",), partitions=1, compacted=True)
+def _unversioned_to_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """State records written before their topic had a model carried no ``schema_version``."""
+    return {k: v for k, v in data.items() if k != "v"}
+
+
+ALIASES = TopicSpec("newsflow.aliases", AliasCorrection, "newsflow aliases", ("enrich", "search"), partitions=1,
+                    compacted=True, upgraders={0: _unversioned_to_v1})
+DEDUP_STATE = TopicSpec("newsflow.dedup-state", DedupEntry, "clean", ("clean",), partitions=1, compacted=True)
 FEED_STATE = TopicSpec("newsflow.feed-state", Event, "ingest", ("ingest",), partitions=1, compacted=True)
 
 ALL: tuple[TopicSpec, ...] = (RAW, CLEAN, ENRICHED, DEAD_LETTER, ALIASES, DEDUP_STATE, FEED_STATE)

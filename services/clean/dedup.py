@@ -144,8 +144,8 @@ class DuplicateDetector:
 
         Restore in any order: the oldest (by ``seq``) wins a duplicate group either way.
         """
-        if data.get("v") != ENTRY_VERSION:
-            raise ValueError(f"unknown dedup entry version {data.get('v')!r}")
+        if data.get("v", data.get("schema_version")) != ENTRY_VERSION:
+            raise ValueError(f"unknown dedup entry version {data.get('v', data.get('schema_version'))!r}")
         signature = None
         if data.get("minhash") is not None:
             values = np.array(data["minhash"], dtype=np.uint64)

@@ -9,11 +9,12 @@ from pydantic_settings import SettingsConfigDict
 
 from services.enrich.logic import Enricher
 from shared.alias_store import LiveRegistry
-from shared.errors import InvalidArticle
-from shared.kafka import topic, topic_writer
+from shared.kafka import topic
 from shared.logs import setup_logging
 from shared.models import CleanArticle, EnrichedArticle
 from shared.service import exit_with, run_stream_stage
+from shared.stream.produce import ProduceTo
+from shared.stream.steps import Transform
 from shared.settings import StageSettings
 from shared.topics import CLEAN, ENRICHED
 
@@ -30,30 +31,20 @@ class EnrichSettings(StageSettings):
 
 
 def make_handle(settings: EnrichSettings):  # noqa: ANN201
-    live = LiveRegistry(settings, settings.alias_refresh_seconds)
+    live = LiveRegistry(settings, settings.alias_refresh_seconds, stage="enrich")
     enricher = Enricher(registry=live.registry)
+    version = live.version
 
-    def current() -> Enricher:
-        """Operators' alias corrections apply from the next batch on."""
-        nonlocal enricher
-        if live.refresh_if_due():
-            enricher = Enricher(registry=live.registry, nlp=enricher.nlp)
+    def handle(events: list[CleanArticle]) -> list[EnrichedArticle]:
+        """The stage function over a batch; operators' alias corrections apply from the next batch on.
+
+        A rejection raises for the whole batch; the Transform step then isolates the bad one(s).
+        """
+        nonlocal enricher, version
+        if live.version != version:
+            enricher, version = Enricher(registry=live.registry, nlp=enricher.nlp), live.version
             log.info("alias corrections reloaded")
-        return enricher
-
-    def handle(events: list[CleanArticle]) -> list[EnrichedArticle | InvalidArticle]:
-        enricher = current()
-        try:
-            return list(enricher.enrich_batch(events))
-        except InvalidArticle:
-            pass  # isolate the bad one(s): redo one by one
-        results: list[EnrichedArticle | InvalidArticle] = []
-        for event in events:
-            try:
-                results.extend(enricher.enrich_batch([event]))
-            except InvalidArticle as exc:
-                results.append(exc)
-        return results
+        return list(enricher.enrich_batch(events))
 
     return handle
 
@@ -62,8 +53,9 @@ def main() -> None:
     settings = EnrichSettings()
     setup_logging(settings.log_level, settings.log_format)
     exit_with(run_stream_stage(
-        stage="enrich", settings=settings, source=CLEAN, make_handle=lambda _producer: make_handle(settings),
-        make_write=lambda producer: topic_writer(producer, topic(settings, ENRICHED), key=lambda e: e.article.id),
+        stage="enrich", settings=settings, source=CLEAN,
+        make_steps=lambda _producer: [Transform(make_handle(settings))],
+        make_write=lambda producer: ProduceTo(producer, topic(settings, ENRICHED), key=lambda e: e.article.id),
     ))
 
 

@@ -10,12 +10,12 @@ from pydantic_settings import SettingsConfigDict
 
 from services.index.logic import index
 from services.index.writer import bulk_write
-from shared.errors import InvalidArticle
 from shared.es import ensure_index, make_client
 from shared.logs import setup_logging
 from shared.models import EnrichedArticle
 from shared.service import exit_with, run_stream_stage
 from shared.settings import StageSettings
+from shared.stream.steps import Step, Transform
 from shared.topics import ENRICHED
 
 
@@ -32,17 +32,17 @@ def main() -> None:
     setup_logging(settings.log_level, settings.log_format)
     es = make_client(settings)
 
-    def make_handle(_producer: object):  # noqa: ANN202
-        ensure_index(es, settings.index_alias)
+    def handle(events: list[EnrichedArticle]) -> list[dict[str, Any]]:
+        """The stage function over a batch: each article as its Elasticsearch document."""
+        now = datetime.now(UTC)
+        return [index(e, now) for e in events]
 
-        def handle(events: list[EnrichedArticle]) -> list[dict[str, Any] | InvalidArticle]:
-            now = datetime.now(UTC)
-            return [index(e, now) for e in events]
-
-        return handle
+    def steps(_producer: object) -> list[Step]:
+        ensure_index(es, settings.index_alias)  # an outage here is retried by the bootstrap
+        return [Transform(handle)]
 
     exit_with(run_stream_stage(
-        stage="index", settings=settings, source=ENRICHED, make_handle=make_handle,
+        stage="index", settings=settings, source=ENRICHED, make_steps=steps,
         make_write=lambda _producer: lambda items: bulk_write(es, settings.index_alias, items),
     ))
 

@@ -7,10 +7,11 @@ from typing import Any
 from elasticsearch import Elasticsearch, helpers
 
 from shared.errors import InvalidArticle
-from shared.kafka import Item
+from shared.stream.messages import Item
+from shared.stream.retry import Outage
 
 
-class ElasticsearchOutage(RuntimeError):
+class ElasticsearchOutage(Outage):
     """429, 5xx or no answer: retry the whole batch later (writes are idempotent overwrites)."""
 
 

@@ -19,7 +19,7 @@ import pytest
 from services.index.logic import index
 from services.index.writer import bulk_write
 from shared.es import make_client
-from shared.kafka import Item
+from shared.stream.messages import Item
 from shared.models import CleanArticle, EnrichedArticle, Place, Topic
 from shared.settings import CommonSettings
 from tests.e2e.conftest import Pipeline, wait_for
@@ -78,7 +78,7 @@ def write_markup_article_directly() -> None:
                                topics=[Topic(id="medtop:20000621", label="peace process", score=0.9)])
     settings = CommonSettings()
     es = make_client(settings)
-    assert bulk_write(es, settings.index_alias, [Item(None, index(enriched, now))]) == []  # type: ignore[arg-type]
+    assert bulk_write(es, settings.index_alias, [Item(None, index(enriched, now))]) == []
     es.indices.refresh(index=settings.index_alias)
 
 

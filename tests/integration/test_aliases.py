@@ -10,9 +10,10 @@ from newsflow_cli.aliases import reapply
 from services.index.logic import index
 from services.index.writer import bulk_write
 from services.search.app import create_app
-from shared.alias_store import ChangeWatch, load_registry, publish
+from shared.alias_store import LiveRegistry, load_registry, publish
 from shared.es import ensure_index, make_client
-from shared.kafka import Item, ensure_topics, make_producer
+from shared.kafka import ensure_topics, make_producer
+from shared.stream.messages import Item
 from shared.models import Actor, CleanArticle, EnrichedArticle
 from shared.settings import CommonSettings
 
@@ -22,14 +23,14 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 def test_correction_is_durable_and_reapplied(isolated_env: dict[str, str]) -> None:
     settings = CommonSettings()
     ensure_topics(settings)
-    watch = ChangeWatch(settings)
-    watch.changed()
-    assert load_registry(settings).resolve("Zelya") is None
+    live = LiveRegistry(settings, follow=False)
+    assert load_registry(settings).resolve("Zelya") is None and live.resolve("Zelya") is None
     producer = make_producer(settings)
     publish(producer, settings, "Zelya", "Volodymyr Zelensky", "person")
     publish(producer, settings, "Vova", "Vladimir Putin")
     publish(producer, settings, "Vova", None)  # and an operator takes one back
-    assert watch.changed()
+    assert live.refresh() and live.resolve("Zelya") == "Volodymyr Zelensky"  # a running service follows
+    assert not live.refresh()  # nothing new: nothing replaced
     registry = load_registry(settings)  # a fresh process would see the same
     assert registry.resolve("zelya") == "Volodymyr Zelensky" and registry.resolve("Vova") is None
 
@@ -39,7 +40,7 @@ def test_correction_is_durable_and_reapplied(isolated_env: dict[str, str]) -> No
                            received_at=NOW)
     doc = index(EnrichedArticle(article=article, enrichment_version="t",
                                 actors=[Actor(name="Zelya", type="person")]), NOW)
-    bulk_write(es, settings.index_alias, [Item(None, doc)])  # type: ignore[arg-type]
+    bulk_write(es, settings.index_alias, [Item(None, doc)])
     es.indices.refresh(index=settings.index_alias)
     try:
         assert reapply(settings) == 1

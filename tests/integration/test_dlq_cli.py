@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from kafka.consumer.fetcher import ConsumerRecord
 
 from newsflow_cli.main import main
 from shared.errors import InvalidArticle
-from shared.kafka import ensure_topics, make_producer, send_dead_letters, topic
+from shared.kafka import ensure_topics, make_producer, topic
+from shared.stream.dead_letters import SendDeadLetters
+from shared.stream.messages import Message
 from shared.settings import CommonSettings
 from shared.topics import DEAD_LETTER, RAW
 from tests.integration.helpers import read_topic
 
 
-def record(value: bytes, offset: int) -> ConsumerRecord:
-    return ConsumerRecord("articles.raw", 0, None, offset, 0, 0, b"k-%d" % offset, value, [], None, len(value), 0, -1)
+def record(value: bytes, offset: int, name: str = "articles.raw") -> Message:
+    return Message(name, 0, offset, b"k-%d" % offset, value)
 
 
 def test_list_show_replay(isolated_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -24,9 +23,9 @@ def test_list_show_replay(isolated_env: dict[str, str], capsys: pytest.CaptureFi
     ensure_topics(settings)
     producer = make_producer(settings)
     raw_topic = topic(settings, RAW).name
-    bad = [(record(b"\xff broken", 7)._replace(topic=raw_topic), InvalidArticle("not UTF-8")),
-           (record(b'{"schema_version": 9}', 8)._replace(topic=raw_topic), InvalidArticle("unknown schema_version 9"))]
-    send_dead_letters(producer, topic(settings, DEAD_LETTER).name, "clean", bad, threading.Event())
+    bad = [(record(b"\xff broken", 7, raw_topic), InvalidArticle("not UTF-8")),
+           (record(b'{"schema_version": 9}', 8, raw_topic), InvalidArticle("unknown schema_version 9"))]
+    SendDeadLetters(producer, topic(settings, DEAD_LETTER).name, "clean")(bad)
 
     with pytest.raises(SystemExit) as done:
         main(["dlq", "list"])
@@ -49,8 +48,7 @@ def test_a_dead_letter_too_large_to_keep_does_not_stall(isolated_env: dict[str, 
     ensure_topics(settings)
     producer = make_producer(settings)
     huge = b"x" * (9 * 1024 * 1024)
-    send_dead_letters(producer, topic(settings, DEAD_LETTER).name, "clean",
-                      [(record(huge, 1), InvalidArticle("html too large"))], threading.Event())
+    SendDeadLetters(producer, topic(settings, DEAD_LETTER).name, "clean")([(record(huge, 1), InvalidArticle("html too large"))])
     letters = read_topic(settings, topic(settings, DEAD_LETTER).name, expect=1)
     from shared.topics import decode
 

@@ -11,7 +11,7 @@ from services.index.logic import index
 from services.index.writer import bulk_write
 from services.search.app import create_app
 from shared.es import ensure_index, make_client
-from shared.kafka import Item
+from shared.stream.messages import Item
 from shared.models import Actor, CleanArticle, EnrichedArticle, Place, Topic
 from shared.settings import CommonSettings
 
@@ -48,7 +48,7 @@ def loaded(isolated_env: dict[str, str]):  # noqa: ANN201
     settings = CommonSettings()
     es = make_client(settings)
     ensure_index(es, settings.index_alias)
-    items = [Item(None, index(a, NOW)) for a in ARTICLES]  # type: ignore[arg-type]
+    items = [Item(None, index(a, NOW)) for a in ARTICLES]
     assert bulk_write(es, settings.index_alias, items) == []
     es.indices.refresh(index=settings.index_alias)
     yield es, settings
@@ -57,7 +57,7 @@ def loaded(isolated_env: dict[str, str]):  # noqa: ANN201
 
 def test_writes_are_idempotent(loaded) -> None:  # noqa: ANN001
     es, settings = loaded
-    items = [Item(None, index(a, NOW)) for a in ARTICLES]  # type: ignore[arg-type]
+    items = [Item(None, index(a, NOW)) for a in ARTICLES]
     bulk_write(es, settings.index_alias, items)
     es.indices.refresh(index=settings.index_alias)
     assert es.count(index=settings.index_alias)["count"] == len(ARTICLES)
@@ -67,7 +67,7 @@ def test_mapping_error_is_bad_input_not_outage(loaded) -> None:  # noqa: ANN001
     es, settings = loaded
     doc = index(ARTICLES[0], NOW)
     doc = {**doc, "id": "c-bad", "published_at": "not-a-date"}
-    rejected = bulk_write(es, settings.index_alias, [Item(None, doc)])  # type: ignore[arg-type]
+    rejected = bulk_write(es, settings.index_alias, [Item(None, doc)])
     assert len(rejected) == 1 and "rejected the document (400)" in rejected[0][1].reason
 
 

@@ -1,94 +1,83 @@
-"""The consume -> process -> write -> commit loop against the real broker."""
+"""The stream steps composed on the real broker: the same scenarios as the in-memory unit tests."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from shared.errors import InvalidArticle
-from shared.kafka import ensure_topics, make_consumer, make_producer, run_stage, topic, topic_writer
-from shared.models import DeadLetter, RawArticle
+import pytest
+
+from shared.kafka import ensure_topics, make_consumer, make_producer, topic
 from shared.settings import CommonSettings
-from shared.topics import CLEAN, DEAD_LETTER, RAW, decode, encode
+from shared.stream.dead_letters import SendDeadLetters
+from shared.stream.guard import BadInputGuard
+from shared.stream.processor import StreamProcessor
+from shared.stream.produce import ProduceTo
+from shared.stream.steps import Decode, Transform, Write
+from shared.topics import DEAD_LETTER, RAW, TopicSpec
+from tests import stream_cases as cases
 from tests.integration.helpers import committed_total, read_topic
 
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
+class KafkaRig:
+    def __init__(self, settings: CommonSettings) -> None:
+        self.settings = settings
+        ensure_topics(settings)
+        self.producer = make_producer(settings)
+        self.group = f"g-{uuid.uuid4().hex[:8]}"
+        self._consumers: list[Any] = []
 
-def upper(events: list[RawArticle]) -> list[RawArticle | InvalidArticle]:
-    return [InvalidArticle("body says reject") if e.body == "reject" else
-            e.model_copy(update={"body": (e.body or "").upper()}) for e in events]
+    def topic(self, name: str) -> str:
+        return self.settings.topic_prefix + name
 
+    def put(self, value: bytes, key: str | None = None) -> None:
+        self.producer.send(self.topic(RAW.name), key=key, value=value).get(timeout=30)
 
-def run_in_thread(settings: CommonSettings, write_factory, stop: threading.Event, group: str) -> threading.Thread:  # noqa: ANN001
-    producer = make_producer(settings)
-    consumer = make_consumer(settings, group, [topic(settings, RAW).name])
+    def output_writer(self, producer: Any) -> Write:
+        spec = TopicSpec(self.topic(cases.CLEAN_RAW.name), cases.CLEAN_RAW.model, "test", ("test",))
+        return ProduceTo(producer, spec, key=lambda e: e.id)
 
-    def target() -> None:
-        try:
-            run_stage(stage="test", consumer=consumer, source=RAW, handle=upper, write=write_factory(producer),
-                      producer=producer, dead_letter_topic=topic(settings, DEAD_LETTER).name, stop=stop)
-        finally:
+    def processor(self, write_factory: Callable[[Any], Write], stop: threading.Event,
+                  guard: BadInputGuard | None = None) -> StreamProcessor:
+        consumer = make_consumer(self.settings, self.group, [topic(self.settings, RAW).name])
+        self._consumers.append(consumer)
+        return StreamProcessor(stage="test", consumer=consumer, decode=Decode(RAW),
+                               steps=[Transform(cases.upper)], write=write_factory(self.producer),
+                               dead_letters=SendDeadLetters(self.producer, self.topic(DEAD_LETTER.name), "test"),
+                               stop=stop, guard=guard)
+
+    def produced(self, name: str, expect: int) -> list[bytes]:
+        return [r.value for r in read_topic(self.settings, name, expect=expect, timeout=30 if expect else 2)]
+
+    def committed(self) -> int:
+        return committed_total(self.settings, self.group, self.topic(RAW.name))
+
+    def close(self) -> None:
+        for consumer in self._consumers:
             consumer.close(autocommit=False)
-            producer.close()
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread
+        self.producer.close()
 
 
-def test_good_bad_and_undecodable_messages(isolated_env: dict[str, str]) -> None:
-    settings = CommonSettings()
-    ensure_topics(settings)
-    raw_topic = topic(settings, RAW).name
-    producer = make_producer(settings)
-    for i in range(20):
-        producer.send(raw_topic, key=f"c-{i}", value=encode(RawArticle(id=f"c-{i}", body=f"text {i}", received_at=NOW)))
-    producer.send(raw_topic, key="bad-1", value=b"\xff not json")
-    producer.send(raw_topic, key="bad-2", value=encode(RawArticle(id="c-r", body="reject", received_at=NOW)))
-    producer.send(raw_topic, key="bad-3", value=b'{"schema_version": 7, "id": "x"}')
-    producer.flush()
-
-    stop = threading.Event()
-    thread = run_in_thread(settings, lambda p: topic_writer(p, topic(settings, CLEAN), key=lambda e: e.id), stop, "g1")
-    outputs = read_topic(settings, topic(settings, CLEAN).name, expect=20)
-    letters = read_topic(settings, topic(settings, DEAD_LETTER).name, expect=3)
-    stop.set()
-    thread.join(timeout=30)
-
-    assert sorted(decode(RAW, r.value).body for r in outputs) == sorted(f"TEXT {i}" for i in range(20))
-    reasons = {d.key: d for d in (decode(DEAD_LETTER, r.value) for r in letters)}
-    assert set(reasons) == {"bad-1", "bad-2", "bad-3"}
-    assert isinstance(reasons["bad-3"], DeadLetter) and "unknown schema_version 7" in reasons["bad-3"].reason
-    assert reasons["bad-1"].payload_b64 and reasons["bad-1"].topic == raw_topic and reasons["bad-1"].offset is not None
-    assert reasons["bad-2"].reason == "body says reject" and reasons["bad-2"].stage == "test"
-    assert committed_total(settings, "g1", raw_topic) == 23
+@pytest.fixture()
+def rig(isolated_env: dict[str, str]) -> Iterator[KafkaRig]:
+    r = KafkaRig(CommonSettings())
+    yield r
+    r.close()
 
 
-def test_outage_is_retried_and_nothing_dropped(isolated_env: dict[str, str]) -> None:
-    settings = CommonSettings()
-    ensure_topics(settings)
-    producer = make_producer(settings)
-    for i in range(5):
-        producer.send(topic(settings, RAW).name, value=encode(RawArticle(id=f"c-{i}", body="x", received_at=NOW)))
-    producer.flush()
-    failures = {"left": 3}
+def test_good_bad_and_undecodable(rig: KafkaRig) -> None:
+    cases.good_bad_and_undecodable(rig)
 
-    def flaky_factory(p):  # noqa: ANN001, ANN202
-        real = topic_writer(p, topic(settings, CLEAN), key=lambda e: e.id)
 
-        def write(items):  # noqa: ANN001, ANN202
-            if failures["left"] > 0:
-                failures["left"] -= 1
-                raise ConnectionError("simulated outage")
-            return real(items)
-        return write
+def test_outage_pauses_then_resumes(rig: KafkaRig) -> None:
+    cases.outage_pauses_then_resumes(rig)
 
-    stop = threading.Event()
-    thread = run_in_thread(settings, flaky_factory, stop, "g2")
-    outputs = read_topic(settings, topic(settings, CLEAN).name, expect=5, timeout=60)
-    stop.set()
-    thread.join(timeout=30)
-    assert failures["left"] == 0
-    assert sorted(decode(RAW, r.value).id for r in outputs) == [f"c-{i}" for i in range(5)]
-    assert read_topic(settings, topic(settings, DEAD_LETTER).name, expect=0, timeout=2) == []
+
+def test_a_bug_is_raised_and_nothing_committed(rig: KafkaRig) -> None:
+    cases.bug_in_write_is_raised_uncommitted(rig)
+
+
+def test_client_rejections_never_trip_the_guard(rig: KafkaRig) -> None:
+    cases.client_rejections_never_trip_the_guard(rig)
