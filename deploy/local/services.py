@@ -4,8 +4,10 @@
     python deploy/local/services.py stop
     python deploy/local/services.py status
 
-Logs go to var/log/<service>[-<n>].log, pid files to var/run/. Each process is started in
-its own session so it outlives this launcher; `stop` sends SIGTERM (a stage finishes its
+Logs go to var/log/<service>[-<n>].log, pid files to var/run/. Each service runs under
+deploy/local/supervise.py, which restarts it with backoff when it exits non-zero (`status`
+shows the restarts); each supervisor is started in its own session so it outlives this
+launcher; `stop` sends SIGTERM (a stage finishes its
 batch and commits), then SIGKILL after a grace period.
 """
 
@@ -55,9 +57,12 @@ def start_one(service: str, instance: int, env: dict[str, str]) -> int:
     env = dict(env)
     if service in METRICS_PORTS:
         env.setdefault(f"NEWSFLOW_{service.upper()}_METRICS_PORT", str(METRICS_PORTS[service] + 10 * instance))
-    log = open(LOGS / f"{tag}.log", "ab")
-    proc = subprocess.Popen([python(), "-m", f"services.{service}"], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    logfile = LOGS / f"{tag}.log"
+    # the supervisor restarts the service when it exits non-zero, as compose's restart policy does
+    supervisor = [python(), str(REPO / "deploy/local/supervise.py"), "--tag", tag, "--log", str(logfile),
+                  "--run-dir", str(RUN), "--", python(), "-m", f"services.{service}"]
+    proc = subprocess.Popen(supervisor, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
     pidfile.write_text(str(proc.pid))
     print(f"  {tag}: started (pid {proc.pid}, log {LOGS / (tag + '.log')})")
     return proc.pid
@@ -122,7 +127,7 @@ def stop(grace: float = 20) -> None:
                 del pids[pidfile]
         time.sleep(0.2)
     for pidfile, pid in pids.items():
-        os.kill(pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL) if _is_group_leader(pid) else os.kill(pid, signal.SIGKILL)
         pidfile.unlink(missing_ok=True)
         print(f"  {pidfile.stem}: killed after {grace:.0f}s")
 
@@ -142,7 +147,10 @@ def status() -> int:
         pid = int(pidfile.read_text())
         state = "running" if alive(pid) else "DEAD"
         ok &= state == "running"
-        rows.append({"service": pidfile.stem, "pid": pid, "state": state})
+        restarts_file = RUN / f"{pidfile.stem}.restarts.json"
+        restarts = json.loads(restarts_file.read_text()) if restarts_file.exists() else {}
+        rows.append({"service": pidfile.stem, "pid": pid, "state": state, "restarts": restarts.get("restarts", 0),
+                     "last_exit": restarts.get("last_exit"), "last_restart_at": restarts.get("last_restart_at")})
     print(json.dumps(rows, indent=1))
     return 0 if ok and rows else 1
 
