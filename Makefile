@@ -4,7 +4,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-INFRA := $(PY) deploy/local/infra.py
+INFRA := $(BIN)/python deploy/local/infra.py
+# `make run CLUSTER=1`: 3 Kafka brokers and 2 Elasticsearch nodes instead of one of each
+CLUSTER ?=
+export NEWSFLOW_CLUSTER := $(CLUSTER)
+# the services' connection settings for the chosen mode (bootstrap servers, ES hosts, replication)
+INFRA_ENV = eval "$$($(INFRA) env)"
 SERVICES := $(BIN)/python deploy/local/services.py
 # workers per stage for `make run`, e.g. `make run NEWSFLOW_WORKERS=enrich=2`
 NEWSFLOW_WORKERS ?=
@@ -30,15 +35,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install newsflow with its dev tools
 
-infra-up: ## start Kafka and Elasticsearch locally (no Docker), wait until healthy
+infra-up: install ## start Kafka and Elasticsearch locally (no Docker), wait until healthy
 	@$(INFRA) up
 
 infra-down: ## stop Kafka and Elasticsearch
-	@$(INFRA) down
+	@$(PY) deploy/local/infra.py down
 
 services-up: install ## start the five services in the background (logs in var/log/)
 	@echo "==> starting services"
-	@$(SERVICES) start
+	@$(INFRA_ENV) && $(SERVICES) start
 
 services-down:
 	@$(SERVICES) stop
@@ -69,7 +74,7 @@ stop: ## stop the services and the infrastructure
 	@if docker info >/dev/null 2>&1 && NEWSFLOW_INGEST_TOKEN=x docker compose ps -q 2>/dev/null | grep -q .; then \
 	  NEWSFLOW_INGEST_TOKEN=x docker compose down; fi
 	@test -x $(BIN)/python && $(SERVICES) stop || true
-	@$(INFRA) down
+	@$(PY) deploy/local/infra.py down
 
 status: install ## lag and dead letters per stage
 	@$(SERVICES) status || true

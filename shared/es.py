@@ -78,7 +78,8 @@ def make_client(settings: CommonSettings, **overrides: Any) -> Elasticsearch:
     if settings.elasticsearch_api_key is not None:
         kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()
     kwargs.update(overrides)
-    return Elasticsearch(settings.elasticsearch_url, **kwargs)
+    hosts = [url.strip() for url in settings.elasticsearch_url.split(",") if url.strip()]
+    return Elasticsearch(hosts, **kwargs)
 
 
 def index_name(alias: str, version: int = MAPPING_VERSION) -> str:
@@ -97,12 +98,16 @@ def copy_documents(es: Elasticsearch, source: str, target: str) -> int:
     return copied
 
 
-def ensure_index(es: Elasticsearch, alias: str) -> str:
-    """Create ``<alias>-v<N>`` with the mapping and point ``alias`` at it (idempotent)."""
+def ensure_index(es: Elasticsearch, alias: str, replicas: int = 0) -> str:
+    """Create ``<alias>-v<N>`` with the mapping and point ``alias`` at it (idempotent).
+
+    ``replicas``: copies of each shard on other nodes (1 on a two-node cluster, 0 alone).
+    """
     name = index_name(alias)
     if not es.indices.exists(index=name):
         try:
-            es.indices.create(index=name, **INDEX_BODY)
+            body = {**INDEX_BODY, "settings": {**INDEX_BODY["settings"], "number_of_replicas": replicas}}
+            es.indices.create(index=name, **body)
             log.info("created index %s", name)
         except Exception as exc:  # another worker created it first
             if "resource_already_exists_exception" not in str(exc):

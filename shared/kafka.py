@@ -95,10 +95,10 @@ def ensure_topics(settings: CommonSettings, specs: Sequence[TopicSpec] = ALL) ->
             if spec.name in existing:
                 continue
             limit = MAX_DEAD_LETTER_BYTES if spec.name.endswith(DEAD_LETTER.name) else MAX_MESSAGE_BYTES + 64 * 1024
-            configs = {"max.message.bytes": str(limit)}
+            configs = {"max.message.bytes": str(limit), "min.insync.replicas": str(settings.topic_min_insync)}
             if spec.compacted:
                 configs["cleanup.policy"] = "compact"
-            new.append(NewTopic(spec.name, spec.partitions, 1, topic_configs=configs))
+            new.append(NewTopic(spec.name, spec.partitions, settings.topic_replication, topic_configs=configs))
         if new:
             try:
                 admin.create_topics(new)

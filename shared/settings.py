@@ -27,7 +27,7 @@ class CommonSettings(BaseSettings):
     elasticsearch_url: str = Field(
         default="http://127.0.0.1:9200",
         validation_alias="ELASTICSEARCH_URL",
-        description="Elasticsearch base URL (ELASTICSEARCH_URL).",
+        description="Elasticsearch base URL, or several comma separated for a cluster (ELASTICSEARCH_URL).",
     )
     elasticsearch_api_key: SecretStr | None = Field(
         default=None,
@@ -43,6 +43,19 @@ class CommonSettings(BaseSettings):
         default="127.0.0.1",
         validation_alias="NEWSFLOW_METRICS_HOST",
         description="Address the stages' /metrics listens on (0.0.0.0 in containers).",
+    )
+    topic_replication: int = Field(
+        default=1, ge=1, validation_alias="NEWSFLOW_TOPIC_REPLICATION",
+        description="Replication factor of topics the services create (3 on a cluster of 3 brokers).",
+    )
+    topic_min_insync: int = Field(
+        default=1, ge=1, validation_alias="NEWSFLOW_TOPIC_MIN_INSYNC",
+        description="min.insync.replicas of topics the services create (2 with replication 3): with acks=all "
+                    "a write is acknowledged once this many replicas have it.",
+    )
+    index_replicas: int = Field(
+        default=0, ge=0, validation_alias="NEWSFLOW_INDEX_REPLICAS",
+        description="Replicas of the articles index (1 on a cluster of 2 Elasticsearch data nodes).",
     )
     create_topics: bool = Field(
         default=True,

@@ -38,7 +38,7 @@ def main() -> None:
         return [index(e, now) for e in events]
 
     def steps(_producer: object) -> list[Step]:
-        ensure_index(es, settings.index_alias)  # an outage here is retried by the bootstrap
+        ensure_index(es, settings.index_alias, settings.index_replicas)  # an outage here is retried
         return [Transform(handle)]
 
     exit_with(run_stream_stage(
