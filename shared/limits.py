@@ -31,3 +31,19 @@ EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
 #: Most buckets a timeline may ask Elasticsearch for (search.max_buckets is 65,536).
 MAX_TIMELINE_BUCKETS = 500
+
+# --------------------------------------------------------------------------- stories
+#: How long a story stays open for new articles after its last one (event time), and how long
+#: an article's assignment is remembered (re-processing it inside the window returns its story).
+STORY_WINDOW = timedelta(days=3)
+#: Terms (hashed words) kept per story centroid, and the hashing space they fall into.
+STORY_MAX_TERMS = 96
+STORY_TERM_BUCKETS = 1 << 22
+#: Canonical entities (actors, places, topics) kept per story, and members whose own vectors
+#: are kept for nearest-member matching (the story's first article plus the latest ones).
+STORY_MAX_ENTITIES = 48
+STORY_MAX_MEMBERS = 12
+#: Stories compared in full per article (the best by a cheap inverted-index pre-score).
+STORY_MAX_CANDIDATES = 40
+#: Characters of title + text read per article (longer bodies add nothing for clustering).
+STORY_MAX_TEXT_CHARS = 4000
