@@ -1,0 +1,141 @@
+"""B-cubed precision, recall and F1 of story clustering on ``tests/data/stories-gold.jsonl``.
+
+    python tools/eval_stories.py            # dev and held-out halves, full items and headlines only
+    python tools/eval_stories.py --tune     # grid search on the dev half only (prints the best settings)
+
+Articles go through :func:`newsflow_cli.cluster.cluster_lines`, i.e. exactly what
+``newsflow cluster --jsonl`` runs, with the gold label removed. The split is by story (a stable
+hash of the story label), so no story has items on both sides. The baseline is single-pass
+TF-IDF cosine against story centroids (plain words, IDF over the articles seen so far) with its
+threshold picked on the very set it is scored on, as the issue's reference figure is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import math
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from newsflow_cli.cluster import cluster_lines  # noqa: E402
+from services.stories.logic import ClusterSettings  # noqa: E402
+
+GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories-gold.jsonl"
+
+
+def load(path: Path = GOLD) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def half(story: str) -> str:
+    return "dev" if hashlib.sha1(story.encode()).digest()[0] % 2 == 0 else "held-out"
+
+
+def bcubed(gold: dict[str, str], pred: dict[str, str]) -> tuple[float, float, float]:
+    """B-cubed over items: per item, the share of its predicted cluster that is in its gold one
+    (precision) and of its gold cluster that is in its predicted one (recall)."""
+    pairs = Counter((pred[i], gold[i]) for i in gold)
+    pred_size = Counter(pred[i] for i in gold)
+    gold_size = Counter(gold.values())
+    p = sum(pairs[(pred[i], gold[i])] / pred_size[pred[i]] for i in gold) / len(gold)
+    r = sum(pairs[(pred[i], gold[i])] / gold_size[gold[i]] for i in gold) / len(gold)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def run(items: list[dict], settings: ClusterSettings | None = None) -> dict[str, str]:
+    lines = (json.dumps({k: v for k, v in item.items() if k != "story"}) for item in items)
+    return {out["id"]: out["story_id"] for out in cluster_lines(lines, settings)}
+
+
+def headlines_only(items: list[dict]) -> list[dict]:
+    return [{**item, "text": ""} for item in items]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def baseline(items: list[dict], threshold: float) -> dict[str, str]:
+    """Single-pass TF-IDF cosine to story centroids, IDF over the articles seen so far."""
+    df: Counter[str] = Counter()
+    centroids: list[Counter[str]] = []
+    out: dict[str, str] = {}
+    for n, item in enumerate(items, start=1):
+        tf = Counter(_WORD.findall((item["title"] + " " + item["text"]).lower()))
+        df.update(tf.keys())
+        idf = {t: math.log((n + 1) / (df[t] + 1)) + 1 for t in tf}
+        vec = {t: c * idf[t] for t, c in tf.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        best, best_sim = -1, threshold
+        for k, cen in enumerate(centroids):
+            cnorm = math.sqrt(sum(v * v for v in cen.values())) or 1.0
+            sim = sum(vec[t] * cen.get(t, 0.0) for t in vec) / (norm * cnorm)
+            if sim >= best_sim:
+                best, best_sim = k, sim
+        if best < 0:
+            centroids.append(Counter())
+            best = len(centroids) - 1
+        centroids[best].update({t: v / norm for t, v in vec.items()})
+        out[item["id"]] = f"b{best}"
+    return out
+
+
+def best_baseline(items: list[dict]) -> tuple[float, tuple[float, float, float]]:
+    gold = {i["id"]: i["story"] for i in items}
+    grid = [t / 100 for t in range(5, 80, 2)]
+    return max(((t, bcubed(gold, baseline(items, t))) for t in grid), key=lambda x: x[1][2])
+
+
+def score(items: list[dict], settings: ClusterSettings | None = None) -> tuple[float, float, float]:
+    return bcubed({i["id"]: i["story"] for i in items}, run(items, settings))
+
+
+def tune(items: list[dict]) -> ClusterSettings:
+    base = ClusterSettings()
+    grid = itertools.product([0.2, 0.25, 0.3, 0.35, 0.4], [0.3, 0.45, 0.6], [0.2, 0.35, 0.5], [0.2, 0.35, 0.5])
+    best: tuple[float, ClusterSettings] = (-1.0, base)
+    for threshold, wc, wm, wn in grid:
+        settings = replace(base, threshold=threshold, w_centroid=wc, w_member=wm, w_names=wn)
+        f_full = score(items, settings)[2]
+        f_head = score(headlines_only(items), settings)[2]
+        if (f_full + f_head) / 2 > best[0]:
+            best = ((f_full + f_head) / 2, settings)
+    print(f"best mean F1 on dev (full, headlines): {best[0]:.3f}")
+    return best[1]
+
+
+def report(sets: Iterable[tuple[str, list[dict]]]) -> None:
+    print(f"{'set':<22}{'items':>6}{'stories':>8}   {'P':>6}{'R':>6}{'F1':>6}   {'baseline P/R/F1 (thr)':>26}")
+    for name, items in sets:
+        p, r, f = score(items)
+        thr, (bp, br, bf) = best_baseline(items)
+        stories = len({i["story"] for i in items})
+        print(f"{name:<22}{len(items):>6}{stories:>8}   {p:6.3f}{r:6.3f}{f:6.3f}   {bp:8.3f}{br:6.3f}{bf:6.3f} ({thr:.2f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tune", action="store_true", help="grid search on the dev half only")
+    parser.add_argument("--gold", type=Path, default=GOLD)
+    args = parser.parse_args()
+    items = load(args.gold)
+    dev = [i for i in items if half(i["story"]) == "dev"]
+    held = [i for i in items if half(i["story"]) == "held-out"]
+    if args.tune:
+        print(tune(dev))
+        return
+    report([("dev", dev), ("dev, headlines only", headlines_only(dev)),
+            ("held-out", held), ("held-out, headlines", headlines_only(held)),
+            ("all", items), ("all, headlines only", headlines_only(items))])
+
+
+if __name__ == "__main__":
+    main()
