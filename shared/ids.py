@@ -16,13 +16,27 @@ _TRACKING = re.compile(
 
 
 def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, drop default ports, fragments and tracking parameters."""
-    parts = urlsplit(url.strip())
+    """Lower-case scheme and host, drop default ports, fragments and tracking parameters.
+
+    Raises ValueError, in words fit for a client, for a URL with no host, a malformed IPv6
+    host or a port that is not a number from 0 to 65535.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # "Invalid IPv6 URL"
+        raise ValueError("has a malformed host (an IPv6 address needs both [ and ])") from exc
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if not host:
+        raise ValueError("has no host")
     if host.startswith("www."):
         host = host[4:]
-    port = parts.port
+    try:
+        port = parts.port
+    except ValueError as exc:  # "Port could not be cast to integer value" / "out of range"
+        raise ValueError("has a port that is not a number from 0 to 65535") from exc
+    if ":" in host:
+        host = f"[{host}]"
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     query = urlencode(
         sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k))

@@ -26,6 +26,13 @@ MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 MAX_DEAD_LETTER_BYTES = MAX_MESSAGE_BYTES * 4 // 3 + 1024 * 1024
 MAX_URL_CHARS = 2048
 MAX_TITLE_CHARS = 1000
+#: Longest title clean derives from a body that came without one (first paragraph or sentence).
+DERIVED_TITLE_CHARS = 300
+#: Longest source and author names a submission may carry.
+MAX_SOURCE_CHARS = 200
+MAX_AUTHOR_CHARS = 300
+#: Most digits of an integer in a JSON request body (Python refuses more than 4,300 anyway).
+MAX_JSON_NUMBER_DIGITS = 100
 #: Oldest and newest publication dates accepted; outside them a date is a typo or a broken clock.
 EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)

@@ -15,13 +15,14 @@ import py3langid
 from services.clean.boilerplate import clean_text, normalise_unicode
 from services.clean.extract import MAX_HTML_BYTES, check_html, extract_main_text
 from services.clean.metadata import PageMeta, clean_author, date_in_text, page_metadata
+from shared.acceptance import derive_title, refusal
 from shared.errors import InvalidArticle
 from shared.ids import canonical_url, content_hash
+from shared.limits import DERIVED_TITLE_CHARS as MAX_TITLE_CHARS
 from shared.models import CleanArticle, RawArticle
 
 __all__ = ["clean", "MAX_TITLE_CHARS"]
 
-MAX_TITLE_CHARS = 300
 _MIN_LANGID_CHARS = 20
 _LOOKS_LIKE_HTML = re.compile(r"^\s*(?:<!doctype html|<html\b|<head\b|<body\b)", re.I)
 
@@ -31,14 +32,6 @@ def _one_line(text: str | None) -> str | None:
         return None
     text = " ".join(normalise_unicode(text).split())
     return text or None
-
-
-def _title_from_body(body: str) -> str:
-    first = body.split("\n\n", 1)[0]
-    if len(first) <= MAX_TITLE_CHARS:
-        return first
-    words = first[:MAX_TITLE_CHARS].rsplit(" ", 1)[0]
-    return words.rstrip(" ,;:") + "…"
 
 
 def _canonical(url: str | None) -> str | None:
@@ -67,6 +60,8 @@ def clean(raw: RawArticle) -> CleanArticle:
     Idempotent on text: cleaning an article whose body is already ``clean(raw).body`` (with the
     same title) yields the same body.
     """
+    if reason := refusal(raw.title, raw.body, raw.html):  # the rule ingest applies, for other producers
+        raise InvalidArticle(reason)
     html = raw.html
     body_in = raw.body
     if body_in and _LOOKS_LIKE_HTML.match(body_in) and not html:
@@ -85,8 +80,9 @@ def clean(raw: RawArticle) -> CleanArticle:
     if not body and html:
         body = clean_text(extract_main_text(html, raw.url or meta.canonical_url), title, meta.headlines)
     if not title and body:
-        title = _title_from_body(body)
-        body = clean_text(body, title)
+        title, rest = derive_title(body)
+        if rest != body:  # the first paragraph became the title: clean what follows it
+            body = clean_text(rest, title)
     if not title:
         raise InvalidArticle("no title")
     if not body:

@@ -325,7 +325,8 @@ def item_submission(item: FeedItem, feed: FeedConfig, page_html: str | None = No
         data["html"] = page_html
     else:
         text, is_html = (item.content, item.content_is_html) if item.content else (item.summary, item.summary_is_html)
-        data["html" if is_html else "body"] = text
+        if text is not None:
+            data["html" if is_html else "body"] = text
     return parse_submission(data)
 
 

@@ -5,22 +5,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from shared.acceptance import refusal
 from shared.errors import InvalidArticle
-from shared.ids import article_id
+from shared.ids import article_id, canonical_url
+from shared.limits import (EARLIEST_PUBLISHED, FUTURE_SLACK, MAX_AUTHOR_CHARS, MAX_JSON_NUMBER_DIGITS,
+                           MAX_SOURCE_CHARS, MAX_TEXT_BYTES, MAX_TITLE_CHARS, MAX_URL_CHARS)
 from shared.models import RawArticle
 from shared.topics import describe_validation_error
 
-MAX_URL = 2048
-MAX_TITLE = 1000
-MAX_TEXT_BYTES = 5 * 1024 * 1024
-#: a published_at further in the future than this is a typo or a broken clock
-FUTURE_SLACK = timedelta(days=1)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$")
 
 
 class ArticleSubmission(BaseModel):
@@ -28,14 +27,14 @@ class ArticleSubmission(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    url: str | None = Field(default=None, max_length=MAX_URL)
-    title: str | None = Field(default=None, max_length=MAX_TITLE)
+    url: str | None = Field(default=None, max_length=MAX_URL_CHARS)
+    title: str | None = Field(default=None, max_length=MAX_TITLE_CHARS)
     body: str | None = None
     html: str | None = None
     published_at: datetime | None = None
-    source: str | None = Field(default=None, max_length=200)
+    source: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS)
     language: str | None = Field(default=None, pattern=r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})?$")
-    author: str | None = Field(default=None, max_length=300)
+    author: str | None = Field(default=None, max_length=MAX_AUTHOR_CHARS)
 
     @field_validator("url")
     @classmethod
@@ -44,6 +43,7 @@ class ArticleSubmission(BaseModel):
             return None
         if not re.match(r"^https?://[^\s/?#]+[^\s]*$", url, re.IGNORECASE):
             raise ValueError("must be an absolute http(s) URL")
+        canonical_url(url)  # raises ValueError (in our words) for a bad port or host
         return url
 
     @field_validator("body", "html")
@@ -58,6 +58,24 @@ class ArticleSubmission(BaseModel):
     def _no_control(cls, text: str | None) -> str | None:
         return _CONTROL.sub("", text) if text is not None else None
 
+    @field_validator("published_at", mode="before")
+    @classmethod
+    def _date_time_text(cls, value: Any) -> Any:
+        # JSON gives a string: an RFC 3339 date-time (a number or a bare date is refused, as the
+        # OpenAPI contract says); Python callers (feeds) may hand over a datetime
+        if value is None or isinstance(value, datetime):
+            return value
+        if not isinstance(value, str) or not _DATE_TIME.match(value.strip()):
+            raise ValueError("must be a date-time such as 2025-02-18T10:00:00Z")
+        return value.strip()
+
+    @field_validator("body", "html", mode="before")
+    @classmethod
+    def _text_if_given(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must be a string when given (leave the field out instead of null)")
+        return value
+
     @field_validator("published_at")
     @classmethod
     def _not_future(cls, value: datetime | None) -> datetime | None:
@@ -67,6 +85,8 @@ class ArticleSubmission(BaseModel):
             value = value.replace(tzinfo=UTC)
         if value > datetime.now(UTC) + FUTURE_SLACK:
             raise ValueError("is in the future")
+        if value < EARLIEST_PUBLISHED:
+            raise ValueError(f"is before {EARLIEST_PUBLISHED:%Y-%m-%d}")
         return value
 
     @model_validator(mode="after")
@@ -76,14 +96,37 @@ class ArticleSubmission(BaseModel):
         return self
 
 
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_JSON_NUMBER_DIGITS:
+        raise InvalidArticle(f"body is not JSON we accept: a number with more than {MAX_JSON_NUMBER_DIGITS} digits")
+    return int(digits)
+
+
+def decode_json(body: bytes) -> Any:
+    """A request body -> the JSON value; raises InvalidArticle in our words for anything else."""
+    if not body.strip():
+        raise InvalidArticle("empty request body; send a JSON object")
+    try:
+        return json.loads(body.decode("utf-8"), parse_int=_bounded_int)
+    except UnicodeDecodeError as exc:
+        raise InvalidArticle(f"body is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidArticle(f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:  # the C parser refuses very deep nesting this way
+        raise InvalidArticle("body is not JSON we accept: nested too deeply") from exc
+
+
 def parse_submission(data: Any) -> ArticleSubmission:
     """Validate a decoded JSON value; raises InvalidArticle naming the bad field."""
     if not isinstance(data, dict):
         raise InvalidArticle(f"expected a JSON object, got {type(data).__name__}")
     try:
-        return ArticleSubmission.model_validate(data)
+        submission = ArticleSubmission.model_validate(data)
     except ValidationError as exc:
         raise InvalidArticle(describe_validation_error(exc)) from exc
+    if reason := refusal(submission.title, submission.body, submission.html):
+        raise InvalidArticle(reason)  # what clean would certainly refuse is refused here
+    return submission
 
 
 def ingest(submission: ArticleSubmission, received_at: datetime, origin: str = "http") -> RawArticle:
@@ -104,14 +147,20 @@ def ingest(submission: ArticleSubmission, received_at: datetime, origin: str = "
 
 
 def read_text_article(text: str, source: str | None = None, url: str | None = None) -> ArticleSubmission:
-    """A plain-text article like the seed: title on the first non-empty line, body after."""
+    """A plain-text article like the seed: title on the first non-empty line, body after.
+
+    A text of one line has no title line: it is all body, and clean derives the title from
+    its first sentence (``shared.acceptance.derive_title``).
+    """
     lines = text.replace("\r\n", "\n").lstrip("\ufeff").split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
         raise InvalidArticle("empty text file")
     title, body = lines[0].strip(), "\n".join(lines[1:]).strip()
-    return parse_submission({"title": title, "body": body, "source": source, "url": url})
+    if not body:
+        title, body = "", title
+    return parse_submission({"title": title or None, "body": body, "source": source, "url": url})
 
 
 def read_jsonl(lines: Iterable[str]) -> Iterator[ArticleSubmission | InvalidArticle]:

@@ -138,10 +138,13 @@ def test_url_falls_back_to_raw_url() -> None:
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"title": "T", "body": ""}, "empty after cleaning"),
+        ({"title": "T", "body": ""}, "no text: body and html hold no words (only spaces, markup or control characters)"),
         ({"title": "T", "body": "Advertisement\n\nRead more\n\nShare this article\n\n3 hours ago 1"}, "empty after cleaning"),
-        ({"title": "T"}, "empty after cleaning"),
-        ({"body": "   "}, "no title"),
+        ({"title": "T"}, "no text: body and html hold no words (only spaces, markup or control characters)"),
+        ({"body": "   "}, "no text: body and html hold no words (only spaces, markup or control characters)"),
+        ({"title": "T", "html": "<p></p>"}, "no text: body and html hold no words (only spaces, markup or control characters)"),
+        ({"title": "Same words", "body": "same words."},
+         "title and body are the same text: put the article's text in body (a body alone is fine: its first sentence becomes the title)"),
         ({"title": "T", "html": "<html><body><nav>Home</nav></body></html>"}, "empty after cleaning"),
         ({"title": "T", "html": "<p>" + "x" * (6 * 1024 * 1024) + "</p>"}, "html too large"),
     ],
