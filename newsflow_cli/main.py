@@ -2,6 +2,7 @@
 
     newsflow clean [--jsonl]           stdin page or text article -> cleaned text
     newsflow enrich [--jsonl]          stdin text -> JSON actors, places, topics (clean runs first)
+    newsflow cluster --jsonl           stdin articles in arrival order -> {"id", "story_id"} per line
     newsflow ingest FILE...            post .txt / .html / .jsonl articles to the ingest API
     newsflow search [Q] --actor A ...  query the search API (a table, or --json)
     newsflow dlq list|show|replay      inspect and re-send dead letters
@@ -96,6 +97,16 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         out = c if isinstance(c, dict) else next(enriched).model_dump(mode="json")
         print(json.dumps(out, ensure_ascii=False, indent=None if args.jsonl else 2), flush=True)
     return 0 if all(not isinstance(c, dict) for c in cleaned) else 1
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from newsflow_cli.cluster import cluster_lines
+
+    failed = False
+    for out in cluster_lines(sys.stdin):
+        failed = failed or "error" in out
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
 
 
 def _post(url: str, payload: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
@@ -201,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("enrich", help="actors, places and topics of a text from stdin, as JSON")
     p.add_argument("--jsonl", action="store_true", help='one {"id", "html" or "text"} per line')
     p.set_defaults(func=cmd_enrich)
+
+    p = sub.add_parser("cluster", help="story ids of articles from stdin, in arrival order (state starts empty)")
+    p.add_argument("--jsonl", action="store_true", required=True,
+                   help='one {"id", "title", "text", "published_at", "source", "language"} per line')
+    p.set_defaults(func=cmd_cluster)
 
     p = sub.add_parser("ingest", help="post article files to the ingest API")
     p.add_argument("files", nargs="+")
