@@ -16,7 +16,7 @@ NEWSFLOW_WORKERS ?=
 export NEWSFLOW_WORKERS
 
 .PHONY: help install run up stop infra-up infra-down services-up services-down feed-sample demo status \
-        test test-unit test-integration test-e2e test-faults bench bench-enrich eval-clean eval-enrich \
+        test test-unit test-integration test-e2e test-faults test-cluster bench bench-enrich eval-clean eval-enrich \
         schemas lint compose-check clean-var
 
 help:
@@ -81,7 +81,7 @@ status: install ## lag and dead letters per stage
 	@$(BIN)/newsflow status
 
 test: install ## every tier; starts Kafka and Elasticsearch itself when none is given
-	@$(BIN)/python -m pytest tests -m "not faults" -q
+	@$(BIN)/python -m pytest tests -m "not faults and not cluster" -q
 
 test-unit: install ## pure functions only, no I/O
 	@$(BIN)/python -m pytest tests/unit -q
@@ -91,6 +91,9 @@ test-integration: install ## each service against real Kafka and Elasticsearch
 
 test-e2e: install ## all services as processes
 	@$(BIN)/python -m pytest tests/e2e -q -m "not faults"
+
+test-cluster: install ## the pipeline on 3 Kafka brokers + 2 Elasticsearch nodes while they fail (starts the cluster)
+	@$(BIN)/python -m pytest tests/cluster -q -m cluster -s
 
 test-faults: install ## the full fault campaign (long)
 	@$(BIN)/python -m pytest tests/e2e -q -m faults -s
