@@ -113,5 +113,5 @@ def describe_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:10]:
         loc = ".".join(str(p) for p in err["loc"]) or "(root)"
-        parts.append(f"{loc}: {err['msg']}")
+        parts.append(f"{loc}: {err['msg'].removeprefix('Value error, ')}")  # our words, not pydantic's
     return "; ".join(parts)

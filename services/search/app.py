@@ -26,7 +26,7 @@ from services.search.query import (
     shape_response,
 )
 from shared.aliases import fold
-from shared.http import add_operations_routes, error
+from shared.http import DEFAULT_HOSTS, add_operations_routes, error, protect
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -36,7 +36,7 @@ SEARCH_SECONDS = Histogram("newsflow_search_seconds", "Time to answer /search")
 
 def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | None] = lambda _name: None) -> FastAPI:
     """``resolve`` maps any alias a user types to its canonical name (the alias registry)."""
-    app = FastAPI(title="newsflow search", version="1",
+    app = FastAPI(title="newsflow search", version="1", docs_url=None, redoc_url=None,
                   description="Search news by actor, place, topic and full text.")
 
     def run(body: dict[str, Any]) -> dict[str, Any] | JSONResponse:
@@ -73,6 +73,7 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
         return error(400, f"near: no known place called {near!r}; give 'lat,lon' instead")
 
     add_operations_routes(app)
+    protect(app, (*DEFAULT_HOSTS, "search"))  # security headers, /docs without CDN scripts; no writes here
 
     @app.get("/search")
     def search(

@@ -14,7 +14,7 @@ from tests.integration.helpers import read_topic
 
 def test_accepts_rejects_and_publishes(isolated_env: dict[str, str]) -> None:
     settings = IngestSettings(max_body_bytes=100_000)
-    api = TestClient(bootstrap(settings))
+    api = TestClient(bootstrap(settings), base_url="http://127.0.0.1:8001")
     ok = api.post("/articles", json={"url": "https://example.org/a", "title": "T", "body": "Body text."})
     assert ok.status_code == 202 and ok.json()["id"].startswith("u-")
     again = api.post("/articles", json={"url": "https://example.org/a?utm_source=x", "title": "T", "body": "Body text."})
@@ -34,7 +34,7 @@ def test_accepts_rejects_and_publishes(isolated_env: dict[str, str]) -> None:
 
 
 def test_token_required_when_configured(isolated_env: dict[str, str]) -> None:
-    api = TestClient(bootstrap(IngestSettings(token=SecretStr("s3cret"))))
+    api = TestClient(bootstrap(IngestSettings(token=SecretStr("s3cret"))), base_url="http://127.0.0.1:8001")
     assert api.post("/articles", json={"body": "x"}).status_code == 401
     assert api.post("/articles", json={"body": "x"}, headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert api.post("/articles", json={"body": "x"}, headers={"Authorization": "Bearer s3cret"}).status_code == 202
