@@ -24,13 +24,18 @@ def infra(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="session")
-def cluster() -> dict[str, str]:
+def cluster() -> Iterator[dict[str, str]]:
+    """The cluster, started if it is not running, and then stopped again (only its nodes)."""
+    was_up = infra("status", check=False).returncode == 0
     infra("up")
     env = {}
     for line in infra("env").stdout.splitlines():
         key, _, value = line.removeprefix("export ").partition("=")
         env[key] = value
-    return env
+    yield env
+    if not was_up:
+        infra("stop", "elasticsearch")
+        infra("stop", "kafka")
 
 
 @pytest.fixture()
