@@ -198,13 +198,14 @@ class FeedPoller:
 
     def _dead_letter(self, feed: FeedConfig, item: FeedItem, key: str, exc: InvalidArticle, now: datetime) -> None:
         payload = item.as_json()
-        letter = DeadLetter(stage="ingest", topic=feed.url, key=key, error_class=type(exc).__name__,
+        # a feed item came from no topic: ``topic`` stays empty (a replay has nowhere to send it)
+        letter = DeadLetter(stage="ingest", topic="", source=feed.url, key=key, error_class=type(exc).__name__,
                             reason=exc.reason, payload=payload,
                             payload_b64=base64.b64encode(payload.encode("utf-8")).decode("ascii"), failed_at=now)
         self.producer.send(self.dead_letter_topic, key=key, value=encode(letter)).get(timeout=60)
         metrics.DEAD_LETTERED.labels(stage="ingest").inc()
         log.warning("feed %s: item %s dead-lettered: %s", feed.url, item.guid, exc.reason,
-                    extra={"stage": "ingest", "topic": feed.url, "reason": exc.reason})
+                    extra={"stage": "ingest", "source": feed.url, "reason": exc.reason})
 
     # ------------------------------------------------------------------ the loop
 

@@ -185,7 +185,7 @@ def test_poll_emit_once_conditional_get_and_restart(isolated_env: dict[str, str]
         assert len(letters) == 1
         letter = letters[0]
         assert isinstance(letter, DeadLetter)
-        assert (letter.stage, letter.topic) == ("ingest", feeds["rss.xml"].url)
+        assert (letter.stage, letter.topic, letter.source) == ("ingest", "", feeds["rss.xml"].url)
         assert "body or html" in letter.reason and json.loads(letter.payload)["guid"].endswith("bad-1")
 
         # ---- restart: a new poller rebuilds its state from the compacted topic
