@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 
 class Event(BaseModel):
@@ -193,3 +193,34 @@ class AliasCorrection(Event):
     canonical: str = ""
     type: str | None = None
     source: str = "operator"
+
+
+class FeedState(Event):
+    """One record of the compacted topic ``newsflow.feed-state``.
+
+    ``kind="feed"`` (key ``feed:<url>``): the ETag / Last-Modified of the last response whose
+    items were all handled. ``kind="item"`` (key ``item:<hash>``): an item that was produced or
+    dead-lettered (acked either way), so it is never emitted twice.
+    """
+
+    schema_version: Literal[1] = 1
+    kind: Literal["feed", "item"]
+    # kind "feed"
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    updated_at: datetime | None = None
+    # kind "item"
+    feed_url: str | None = None
+    guid: str | None = None
+    article_id: str | None = None
+    outcome: Literal["emitted", "dead-lettered"] | None = None
+    seen_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> FeedState:
+        needed = ("url", "updated_at") if self.kind == "feed" else ("feed_url", "guid", "outcome", "seen_at")
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.kind!r} record needs {', '.join(missing)}")
+        return self

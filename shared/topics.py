@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from shared.errors import InvalidArticle
-from shared.models import AliasCorrection, CleanArticle, DeadLetter, DedupEntry, EnrichedArticle, Event, RawArticle
+from shared.models import (AliasCorrection, CleanArticle, DeadLetter, DedupEntry, EnrichedArticle, Event, FeedState,
+                           RawArticle)
 
 E = TypeVar("E", bound=Event)
 
@@ -56,7 +57,7 @@ def _unversioned_to_v1(data: dict[str, Any]) -> dict[str, Any]:
 ALIASES = TopicSpec("newsflow.aliases", AliasCorrection, "newsflow aliases", ("enrich", "search"), partitions=1,
                     compacted=True, upgraders={0: _unversioned_to_v1})
 DEDUP_STATE = TopicSpec("newsflow.dedup-state", DedupEntry, "clean", ("clean",), partitions=1, compacted=True)
-FEED_STATE = TopicSpec("newsflow.feed-state", Event, "ingest", ("ingest",), partitions=1, compacted=True)
+FEED_STATE = TopicSpec("newsflow.feed-state", FeedState, "ingest", ("ingest",), partitions=1, compacted=True)
 
 ALL: tuple[TopicSpec, ...] = (RAW, CLEAN, ENRICHED, DEAD_LETTER, ALIASES, DEDUP_STATE, FEED_STATE)
 

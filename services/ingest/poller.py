@@ -26,7 +26,7 @@ from typing import Literal
 
 from kafka import KafkaProducer
 
-from services.ingest.feed_state import FeedStateStore, SeenItem
+from services.ingest.feed_state import FeedStateStore, seen_item
 from services.ingest.feeds import (
     FeedConfig,
     FeedError,
@@ -46,7 +46,7 @@ from shared.errors import InvalidArticle
 from shared.kafka import topic
 from shared.models import DeadLetter
 from shared.settings import CommonSettings
-from shared.topics import DEAD_LETTER, FEED_STATE, RAW, encode
+from shared.topics import DEAD_LETTER, RAW, encode
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class FeedPoller:
         self.max_backoff, self.page_attempts, self.workers, self.clock = max_backoff, page_attempts, workers, clock
         self.raw_topic = topic(settings, RAW).name
         self.dead_letter_topic = topic(settings, DEAD_LETTER).name
-        self.state = FeedStateStore(settings, producer, topic(settings, FEED_STATE).name)
+        self.state = FeedStateStore(settings, producer)
         now = clock()
         self.status: dict[str, FeedStatus] = {f.url: FeedStatus(f, next_due=now) for f in feeds}
 
@@ -184,13 +184,12 @@ class FeedPoller:
             raw = ingest(item_submission(item, feed, page), now, origin="feed")
         except InvalidArticle as exc:
             self._dead_letter(feed, item, key, exc, now)
-            self.state.mark_seen(key, SeenItem(feed_url=feed.url, guid=item.guid, outcome="dead-lettered", seen_at=now))
+            self.state.mark_seen(key, seen_item(feed.url, item.guid, "dead-lettered"))
             status.dead_lettered += 1
             status.page_attempts.pop(key, None)
             return "dead-lettered"
         self.producer.send(self.raw_topic, key=raw.id, value=encode(raw)).get(timeout=60)
-        self.state.mark_seen(key, SeenItem(feed_url=feed.url, guid=item.guid, article_id=raw.id,
-                                           outcome="emitted", seen_at=now))
+        self.state.mark_seen(key, seen_item(feed.url, item.guid, "emitted", raw.id))
         metrics.EVENTS_OUT.labels(stage="ingest").inc()
         status.emitted += 1
         status.page_attempts.pop(key, None)
