@@ -43,20 +43,22 @@ infra-down: ## stop Kafka and Elasticsearch
 
 services-up: install ## start the five services in the background (logs in var/log/)
 	@echo "==> starting services"
-	@$(INFRA_ENV) && $(SERVICES) start
+	@$(MAKE_TOKEN) && $(INFRA_ENV) && NEWSFLOW_INGEST_TOKEN_FILE=$(CURDIR)/$(TOKEN_FILE) $(SERVICES) start
 
 services-down:
 	@$(SERVICES) stop
 
-# with Docker, ingest wants a bearer token: one is made once and kept in var/ (git-ignored)
+# ingest wants a bearer token on every write, locally and with Docker: one is made once and
+# kept in var/ (git-ignored, mode 600); the CLI reads it from there when no env var is given
 TOKEN_FILE := var/ingest.token
 INGEST_TOKEN = $$(cat $(TOKEN_FILE) 2>/dev/null)
+MAKE_TOKEN = mkdir -p var && { test -s $(TOKEN_FILE) || ( umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(24))' > $(TOKEN_FILE) ); }
 
 up: install
 	@if docker info >/dev/null 2>&1; then \
-	  echo "==> Docker engine found: docker compose up"; mkdir -p var; \
-	  test -s $(TOKEN_FILE) || $(PY) -c 'import secrets; print(secrets.token_hex(24))' > $(TOKEN_FILE); \
-	  NEWSFLOW_INGEST_TOKEN=$(INGEST_TOKEN) docker compose up -d --build --wait; \
+	  echo "==> Docker engine found: docker compose up"; $(MAKE_TOKEN); \
+	  test -s var/elastic.password || ( umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(18))' > var/elastic.password ); \
+	  NEWSFLOW_INGEST_TOKEN=$(INGEST_TOKEN) ELASTIC_PASSWORD=$$(cat var/elastic.password) docker compose up -d --build --wait; \
 	else \
 	  $(MAKE) --no-print-directory infra-up services-up; \
 	fi
@@ -117,7 +119,7 @@ lint: install ## mypy over shared/ and services/
 	@$(BIN)/mypy shared services --ignore-missing-imports
 
 compose-check: install ## validate docker-compose.yml and lint the Dockerfile without an engine
-	@NEWSFLOW_INGEST_TOKEN=check $(BIN)/docker-compose config -q && $(BIN)/hadolint Dockerfile && echo "compose and Dockerfile OK"
+	@NEWSFLOW_INGEST_TOKEN=check ELASTIC_PASSWORD=check $(BIN)/docker-compose config -q && $(BIN)/hadolint Dockerfile && echo "compose and Dockerfile OK"
 
 clean-var: stop ## remove data and logs (var/)
 	rm -rf var

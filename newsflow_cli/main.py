@@ -25,6 +25,8 @@ from typing import Any
 
 INGEST_URL = os.environ.get("NEWSFLOW_INGEST_URL", "http://127.0.0.1:8001")
 SEARCH_URL = os.environ.get("NEWSFLOW_SEARCH_URL", "http://127.0.0.1:8000")
+REPO = Path(__file__).resolve().parents[1]
+TOKEN_FILE = Path("var") / "ingest.token"
 
 
 def _looks_like_html(text: str) -> bool:
@@ -120,8 +122,29 @@ def _post(url: str, payload: dict[str, Any], token: str | None) -> tuple[int, di
         return resp.status_code, {"error": resp.text[:200]}
 
 
+def ingest_token(cwd: Path | None = None) -> str | None:
+    """The bearer token for writes: NEWSFLOW_INGEST_TOKEN, else the file NEWSFLOW_INGEST_TOKEN_FILE
+    names, else var/ingest.token (what `make run` writes) here or in the checkout."""
+    if token := os.environ.get("NEWSFLOW_INGEST_TOKEN"):
+        return token
+    named = os.environ.get("NEWSFLOW_INGEST_TOKEN_FILE")
+    candidates = [Path(named)] if named else [(cwd or Path.cwd()) / TOKEN_FILE, REPO / TOKEN_FILE]
+    for path in candidates:
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
+def _text_payload(text: str, source: str | None) -> dict[str, Any]:
+    """A .txt file: title on the first line and body after, or all body when it is one line."""
+    lines = text.lstrip("\ufeff").strip().split("\n", 1)
+    if len(lines) == 1 or not lines[1].strip():
+        return {"body": lines[0].strip(), "source": source}
+    return {"title": lines[0].strip(), "body": lines[1], "source": source}
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
-    token = os.environ.get("NEWSFLOW_INGEST_TOKEN")
+    token = ingest_token()
     failures = 0
     for name in args.files:
         path = Path(name)
@@ -131,8 +154,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         elif path.suffix in (".html", ".htm"):
             payloads = [{"html": text, "source": args.source}]
         else:
-            lines = text.lstrip("\ufeff").strip().split("\n", 1)
-            payloads = [{"title": lines[0].strip(), "body": lines[1] if len(lines) > 1 else "", "source": args.source}]
+            payloads = [_text_payload(text, args.source)]
         for payload in payloads:
             if args.source and not payload.get("source"):
                 payload["source"] = args.source

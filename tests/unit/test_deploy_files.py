@@ -56,6 +56,7 @@ def run(args: list[str | Path], env: dict[str, str] | None = None) -> subprocess
 def compose_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
     env["NEWSFLOW_INGEST_TOKEN"] = "test-token-not-a-secret"
+    env["ELASTIC_PASSWORD"] = "test-password-not-a-secret"
     return env
 
 
@@ -127,7 +128,8 @@ def test_compose_infrastructure_is_internal_only(compose: dict[str, Any], name: 
 def test_compose_elasticsearch_settings(compose: dict[str, Any]) -> None:
     env = compose["services"]["elasticsearch"]["environment"]
     assert env["discovery.type"] == "single-node"
-    assert env["xpack.security.enabled"] == "false"
+    assert env["xpack.security.enabled"] == "true"  # issue 14: security on, password from the environment
+    assert env["ELASTIC_PASSWORD"] == "test-password-not-a-secret"
     assert "-Xmx1g" in env["ES_JAVA_OPTS"]
 
 
