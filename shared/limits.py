@@ -54,3 +54,14 @@ STORY_MAX_MEMBERS = 12
 STORY_MAX_CANDIDATES = 40
 #: Characters of title + text read per article (longer bodies add nothing for clustering).
 STORY_MAX_TEXT_CHARS = 4000
+
+# --------------------------------------------------------------------------- enrich
+#: Characters of title + body the NER pipelines read (offsets still index the full text);
+#: spaCy's own limit is 1,000,000 and natasha slows down linearly.
+ENRICH_MAX_ANALYSED_CHARS = 100_000
+#: An article without a language shorter than this is taken as English (unless mostly
+#: Cyrillic): language identification on a headline-sized text is a guess.
+ENRICH_MIN_DETECT_CHARS = 120
+#: Smallest city found by a foreign-language alternate name (geonames lists names of small
+#: towns that are ordinary words in some language: "Mit", "Bei").
+ENRICH_FOREIGN_CITY_MIN_POPULATION = 200_000

