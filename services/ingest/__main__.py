@@ -24,7 +24,7 @@ def bootstrap(settings: IngestSettings):  # noqa: ANN201 - returns the FastAPI a
     if settings.feeds_file:  # NEWSFLOW_INGEST_FEEDS_FILE: poll feeds in a background thread
         from services.ingest.poller import start_feed_poller
 
-        start_feed_poller(settings, settings.feeds_file, producer)
+        start_feed_poller(settings, settings.feeds_file, producer, allow_ranges=settings.allowed_ranges())
     return create_app(settings, publish)
 
 

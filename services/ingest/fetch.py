@@ -5,19 +5,31 @@ does not hold a worker forever), a size bound, the polite User-Agent, and at mos
 in flight per host (a per-host lock shared by every feed worker).
 
 Errors are values: :class:`FetchError` carries ``transient`` (timeouts, connection errors, 5xx,
-429: try again later) versus permanent (4xx, too large, not HTML).
+429: try again later) versus permanent (4xx, too large, not HTML, an address refused).
+
+Pages are links taken from feed content, so a third party chooses them: :meth:`Fetcher.fetch_page`
+refuses loopback, private, link-local, multicast, reserved and every other non-global address
+(server-side request forgery) unless the operator allowed its range
+(``NEWSFLOW_INGEST_FETCH_ALLOW_RANGES``). The host is resolved once per hop, every address it
+resolves to is checked, and the connection goes to the checked address (the URL's host is
+replaced by it; ``Host`` and TLS SNI/certificate checks keep the name), so a second DNS answer
+cannot swap in another address (DNS rebinding). Redirects are followed by hand, each hop
+checked the same way, at most ``max_redirects``. Feed URLs are the operator's own and are
+fetched as configured.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -57,11 +69,77 @@ class FeedResponse:
     last_modified: str | None
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: host, port -> the addresses it resolves to (tests replace it; the default asks the system)
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+class AddressGuard:
+    """Which addresses links from feed content may reach: global unicast ones, plus the
+    operator's ranges (CIDR)."""
+
+    def __init__(self, allow_ranges: Sequence[str] = (), resolver: Resolver = system_resolver) -> None:
+        self.allowed = [ipaddress.ip_network(r, strict=False) for r in allow_ranges]
+        self.resolver = resolver
+
+    def permits(self, ip: IPAddress) -> bool:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if any(ip in net for net in self.allowed):
+            return True
+        return ip.is_global and not ip.is_multicast
+
+    def address_for(self, url: str) -> str:
+        """The one checked address to connect to for ``url``; FetchError (permanent) if refused."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(url, "not an http(s) URL with a host", False)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise FetchError(url, "has a port that is not a number from 0 to 65535", False) from exc
+        try:
+            literal: IPAddress | None = ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            literal = None
+        if literal is not None:
+            addresses = [literal]
+        else:
+            try:
+                addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in self.resolver(parts.hostname, port)]
+            except (OSError, ValueError) as exc:
+                raise FetchError(url, f"cannot resolve {parts.hostname}: {exc}", True) from exc
+        if not addresses:
+            raise FetchError(url, f"{parts.hostname} resolves to no address", True)
+        refused = [str(a) for a in addresses if not self.permits(a)]
+        if refused:
+            raise FetchError(url, f"address {refused[0]} of {parts.hostname} is not a public address "
+                                  "(links from feed content may not reach it; see NEWSFLOW_INGEST_FETCH_ALLOW_RANGES)", False)
+        return str(addresses[0])
+
+
+def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """``url`` with its host replaced by ``address``, the Host header and the TLS SNI name."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    ip_host = f"[{address}]" if ":" in address else address
+    netloc = ip_host if parts.port is None else f"{ip_host}:{parts.port}"
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), {"Host": host_header}, extensions
+
+
 class Fetcher:
     """One httpx client for the process, a lock per host. Thread-safe."""
 
-    def __init__(self, limits: FetchLimits | None = None, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, limits: FetchLimits | None = None, transport: httpx.BaseTransport | None = None,
+                 allow_ranges: Sequence[str] = (), resolver: Resolver = system_resolver) -> None:
         self.limits = limits or FetchLimits()
+        self.guard = AddressGuard(allow_ranges, resolver)
         self._client = httpx.Client(
             headers={"User-Agent": USER_AGENT},
             timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
@@ -83,11 +161,18 @@ class Fetcher:
         with lock:
             yield
 
-    def _get(self, url: str, headers: dict[str, str], max_bytes: int) -> tuple[httpx.Response, bytes]:
-        deadline = time.monotonic() + self.limits.total_timeout
+    def _get(self, url: str, headers: dict[str, str], max_bytes: int, *, checked: bool = False,
+             deadline: float | None = None) -> tuple[httpx.Response, bytes]:
+        """GET; ``checked``: connect only to an address the guard permits, no automatic redirects."""
+        deadline = deadline or time.monotonic() + self.limits.total_timeout
+        target, extensions = url, dict[str, str]()
+        if checked:
+            target, host_header, extensions = pinned(url, self.guard.address_for(url))
+            headers = {**headers, **host_header}
         with self._host_slot(url):
             try:
-                with self._client.stream("GET", url, headers=headers) as response:
+                with self._client.stream("GET", target, headers=headers, extensions=extensions,
+                                         follow_redirects=not checked) as response:
                     if response.status_code != 200:
                         return response, b""
                     declared = response.headers.get("content-length", "")
@@ -131,9 +216,18 @@ class Fetcher:
         )
 
     def fetch_page(self, url: str) -> str:
-        """GET an article page; its HTML as text. Raises :class:`FetchError`."""
-        response, body = self._get(url, {"Accept": "text/html, application/xhtml+xml;q=0.9"},
-                                   self.limits.page_max_bytes)
+        """GET an article page (a link from feed content); its HTML as text. Raises :class:`FetchError`,
+        also for an address the guard refuses, on the first hop or any redirect."""
+        deadline = time.monotonic() + self.limits.total_timeout
+        for _hop in range(self.limits.max_redirects + 1):
+            response, body = self._get(url, {"Accept": "text/html, application/xhtml+xml;q=0.9"},
+                                       self.limits.page_max_bytes, checked=True, deadline=deadline)
+            location = response.headers.get("location")
+            if response.status_code not in (301, 302, 303, 307, 308) or not location:
+                break
+            url = urljoin(url, location)
+        else:
+            raise FetchError(url, f"more than {self.limits.max_redirects} redirects", False)
         if response.status_code != 200:
             raise _status_error(url, response)
         content_type = response.headers.get("content-type", "")

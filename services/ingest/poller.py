@@ -233,11 +233,13 @@ class FeedPoller:
 
 
 def start_feed_poller(settings: CommonSettings, feeds_file: str, producer: KafkaProducer,
-                      limits: FetchLimits | None = None) -> tuple[threading.Thread, threading.Event]:
+                      limits: FetchLimits | None = None,
+                      allow_ranges: Sequence[str] = ()) -> tuple[threading.Thread, threading.Event]:
     """Load the feeds file and the state (both raise on failure, so start-up fails loudly), then
     poll in a daemon thread. Returns the thread and the event that stops it."""
     feeds = load_feed_configs(feeds_file)
-    poller = FeedPoller(settings, feeds, producer, Fetcher(limits))
+    # page links come from feed content: only public addresses, plus the operator's ranges
+    poller = FeedPoller(settings, feeds, producer, Fetcher(limits, allow_ranges=allow_ranges))
     poller.load_state()
     stop = threading.Event()
 

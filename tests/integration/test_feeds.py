@@ -26,6 +26,8 @@ from shared.topics import DEAD_LETTER, RAW, decode
 from tests.integration.helpers import read_topic
 
 LIMITS = FetchLimits(connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0)
+#: the test server is on 127.0.0.1: page links may only reach it because the range is allowed
+LOCAL = ["127.0.0.0/8"]
 LONG = "<p>" + "The council voted on Tuesday to approve the new transit plan. " * 12 + "</p>"
 PAGE = "<html><head><title>Storm</title></head><body><article><p>The full storm story.</p></article></body></html>"
 
@@ -136,7 +138,7 @@ def test_poll_emit_once_conditional_get_and_restart(isolated_env: dict[str, str]
     ensure_topics(settings)
     producer = make_producer(settings)
     try:
-        poller = FeedPoller(settings, list(feeds.values()), producer, Fetcher(LIMITS), page_attempts=2)
+        poller = FeedPoller(settings, list(feeds.values()), producer, Fetcher(LIMITS, allow_ranges=LOCAL), page_attempts=2)
         poller.load_state()
         results = {name: poller.poll_once(f) for name, f in feeds.items()}
 
@@ -189,7 +191,7 @@ def test_poll_emit_once_conditional_get_and_restart(isolated_env: dict[str, str]
         assert "body or html" in letter.reason and json.loads(letter.payload)["guid"].endswith("bad-1")
 
         # ---- restart: a new poller rebuilds its state from the compacted topic
-        restarted = FeedPoller(settings, list(feeds.values()), producer, Fetcher(LIMITS))
+        restarted = FeedPoller(settings, list(feeds.values()), producer, Fetcher(LIMITS, allow_ranges=LOCAL))
         restarted.load_state()
         assert len(restarted.state.seen) == 7  # 6 emitted + 1 dead-lettered
         assert restarted.state.validators[feeds["rss.xml"].url].etag == '"v1"'
@@ -221,7 +223,7 @@ def test_crash_between_produce_and_seen_re_emits(isolated_env: dict[str, str], s
     ensure_topics(settings)
     producer = make_producer(settings)
     try:
-        poller = FeedPoller(settings, [config], producer, Fetcher(LIMITS))
+        poller = FeedPoller(settings, [config], producer, Fetcher(LIMITS, allow_ranges=LOCAL))
         poller.load_state()
 
         def crash(*args: Any) -> None:
@@ -230,7 +232,7 @@ def test_crash_between_produce_and_seen_re_emits(isolated_env: dict[str, str], s
         poller.state.mark_seen = crash  # type: ignore[method-assign]
         failed = poller.poll_once(config)
         assert failed.status == "error" and "simulated crash" in (failed.error or "")
-        restarted = FeedPoller(settings, [config], producer, Fetcher(LIMITS))
+        restarted = FeedPoller(settings, [config], producer, Fetcher(LIMITS, allow_ranges=LOCAL))
         restarted.load_state()
         assert restarted.poll_once(config).emitted == 2
         raws = raw_records(settings, expect=3)
