@@ -292,7 +292,9 @@ class MultilingualPipeline:
             persons.append((start, end, hit.name if known or " " in hit.name else None, role_list))
         elif method == "alias":  # a title before an organisation belongs to someone else
             a.add_actor(hit.name, "organisation", start, end, "alias", 0.95)
-        elif " " in hit.name or hit.name.isupper() or len(hit.name) > 3:
+        elif " " in hit.name or hit.name.isupper() or any(ch.isupper() for ch in hit.name[1:]):
+            # one capitalised word is too often a common noun ("l'Économie"): acronyms and
+            # names with an inner capital ("TotalEnergies") only
             a.add_actor(hit.name, "organisation", start, end, "model", 0.6)
 
     def link_persons(self, a: Analysis, persons: list[tuple[int, int, str | None, list[str]]]) -> None:
