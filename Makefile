@@ -16,7 +16,7 @@ NEWSFLOW_WORKERS ?=
 export NEWSFLOW_WORKERS
 
 .PHONY: help install run up stop infra-up infra-down services-up services-down feed-sample demo status \
-        test test-unit test-integration test-e2e test-faults test-cluster bench bench-enrich eval-clean eval-enrich \
+        test test-unit test-integration test-e2e test-faults test-cluster bench bench-enrich eval-clean eval-enrich eval-stories \
         schemas lint compose-check clean-var
 
 help:
@@ -111,6 +111,9 @@ eval-clean: install ## extraction quality on the dev set (P, R, F1, empties)
 
 eval-enrich: install ## enrichment quality on the gold set
 	@$(BIN)/python tools/eval_enrich.py
+
+eval-stories: install ## story clustering on its gold set: B-cubed P, R, F1 (dev, held-out) and the TF-IDF baseline
+	@$(BIN)/python tools/eval_stories.py
 
 schemas: install ## JSON Schemas of the topic contracts into schemas/
 	@$(BIN)/python -m shared.schemas schemas

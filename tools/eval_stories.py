@@ -119,10 +119,12 @@ def score(items: list[dict], settings: ClusterSettings | None = None) -> tuple[f
 def tune(items: list[dict]) -> ClusterSettings:
     base = ClusterSettings()
     # the weights are relative to the centroid's (1.0): only their ratios to the threshold matter
-    grid = itertools.product([0.12, 0.16, 0.2, 0.24, 0.28, 0.32, 0.36], [1.0], [0.0, 0.4, 0.8, 1.2], [0.2, 0.5, 0.8, 1.2])
+    grid = itertools.product([0.28, 0.32, 0.36, 0.4, 0.44], [1.0], [0.6, 0.8, 1.2], [0.8, 1.0, 1.5],
+                             [0.2, 0.3, 0.45], [50, 200])
     best: tuple[float, ClusterSettings] = (-1.0, base)
-    for threshold, wc, wm, wn in grid:
-        settings = replace(base, threshold=threshold, w_centroid=wc, w_member=wm, w_names=wn)
+    for threshold, wc, wm, wn, gate, prior in grid:
+        settings = replace(base, threshold=threshold, w_centroid=wc, w_member=wm, w_names=wn, names_gate=gate,
+                           idf_prior=prior)
         f = sum(score(variant, settings)[2] for variant in variants(items)) / 4
         if f > best[0]:
             best = (f, settings)

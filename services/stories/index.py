@@ -48,7 +48,8 @@ def keep_members(members: list[MemberRecord]) -> list[MemberRecord]:
 
 
 class StoryIndex:
-    def __init__(self) -> None:
+    def __init__(self, idf_prior: int = 0) -> None:
+        self._idf_prior = idf_prior
         self._stories: dict[str, StoryRecord] = {}
         self._df: dict[int, int] = {}
         self._postings: dict[int, set[str]] = {}
@@ -104,7 +105,7 @@ class StoryIndex:
     # ------------------------------------------------------------------ scoring
 
     def idf(self, term: int) -> float:
-        return math.log((len(self._stories) + 1) / (self._df.get(term, 0) + 1)) + 1.0
+        return math.log((len(self._stories) + self._idf_prior + 1) / (self._df.get(term, 0) + 1)) + 1.0
 
     def cosine(self, a: Terms, b: Terms) -> float:
         """Cosine of the IDF-weighted, sublinear (1 + ln tf) vectors; 0 if either is empty."""

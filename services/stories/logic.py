@@ -88,10 +88,16 @@ class ClusterSettings:
     """Tuned on the dev half of ``tests/data/stories-gold.jsonl`` (``make eval-stories``)."""
 
     window: timedelta = STORY_WINDOW
-    threshold: float = 0.30
-    w_centroid: float = 0.45
-    w_member: float = 0.35
-    w_names: float = 0.35
+    threshold: float = 0.28
+    w_centroid: float = 1.0
+    w_member: float = 0.6
+    w_names: float = 0.8
+    #: names count fully only with this much word similarity too (the same actor in another
+    #: event, e.g. a second visit of the same president, shares names but few words)
+    names_gate: float = 0.3
+    #: stories assumed open besides the real ones when computing IDF, so a near-empty state
+    #: (a fresh start) does not make every shared word look rare
+    idf_prior: int = 200
     #: no time penalty within this distance of the story's last article
     grace: timedelta = timedelta(hours=24)
     #: beyond the grace, the score halves every ``half_life``
@@ -127,7 +133,7 @@ class StoryClusterer:
     def __init__(self, settings: ClusterSettings | None = None, names: NameFinder | None = None) -> None:
         self.settings = settings or ClusterSettings()
         self._names = names or NameFinder()
-        self._index = StoryIndex()
+        self._index = StoryIndex(self.settings.idf_prior)
         self._assigned: dict[str, AssignmentRecord] = {}
         self._clock: datetime | None = None
         self._seq = 0
@@ -177,11 +183,11 @@ class StoryClusterer:
             time_factor = self._time_factor(at, story)
             if time_factor <= 0.0:
                 continue
-            score = time_factor * (
-                s.w_centroid * self._index.cosine(words, story.words)
-                + s.w_member * max(self._index.cosine(words, m.words) for m in story.members)
-                + s.w_names * self._index.cosine(names, story.names)
-            )
+            centroid = self._index.cosine(words, story.words)
+            member = max(self._index.cosine(words, m.words) for m in story.members)
+            gate = min(1.0, max(centroid, member) / s.names_gate) if s.names_gate > 0 else 1.0
+            names_score = self._index.cosine(names, story.names) * gate
+            score = time_factor * (s.w_centroid * centroid + s.w_member * member + s.w_names * names_score)
             # ties go to the older story, so the decision never depends on dict order
             if score > best or (score == best and (chosen is None or story.seq < chosen.seq)):
                 best, chosen = score, story
