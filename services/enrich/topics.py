@@ -1,13 +1,15 @@
-"""IPTC Media Topic classification with weighted lexicons plus entity evidence, and keywords.
+"""IPTC Media Topic classification with weighted lexicons per language plus entity evidence.
 
-Method: every node of a small IPTC subtree (``data/topics.json``) has weighted terms (words,
-``stem*`` prefixes, phrases). An article's raw score for a node is the sum of its term hits
-(each distinct term counted at most ``_MAX_HITS_PER_TERM`` times, so one repeated word cannot
-carry a topic) plus evidence from resolved entities (e.g. a central bank organisation, a
-striker's role). Raw scores propagate to ancestors. Scores are squashed to [0, 1] with a
-length-normalised saturation ``1 - exp(-raw / (K * sqrt(tokens / 100)))``; a topic is kept when
-its score passes ``THRESHOLD`` and its raw score is at least ``RELATIVE_FLOOR`` of the best
-top-level topic's (so incidental words in a long article do not add topics).
+Method: every node of a small IPTC subtree (``data/topics.json``) has weighted terms per
+language (words, ``stem*`` prefixes, phrases; see :mod:`.topics_lexicon`: a phrase consumes its
+words, title words count double, one term counts at most three times). English terms sit in
+``topics.json``, other languages' in ``topics-<lang>.json``. An article's raw score for a node
+is the sum of its term hits plus evidence from resolved entities (a central bank organisation,
+a striker's role, a technology company). A top level collects all of its subtree's evidence, so
+the primary topic is the top level with the most weighted evidence. Scores are squashed to
+[0, 1] with a length-normalised saturation ``1 - exp(-raw / (K * sqrt(tokens / 100)))``; a topic
+is kept when its score passes ``THRESHOLD`` and its raw score is at least ``RELATIVE_FLOOR`` of
+the best top-level topic's (so incidental words in a long article do not add topics).
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from importlib import resources
 
 from shared.models import Actor, Topic
 
+from .topics_lexicon import Lexicon
+
 THRESHOLD = 0.35
 RELATIVE_FLOOR = 0.3
 SUBTOPIC_RELATIVE_FLOOR = 0.25
 _K = 6.0
-_MAX_HITS_PER_TERM = 3
 _MAX_TOPICS = 8
-# Share of a subtopic's evidence that also counts for its ancestors (per level): enough for a
-# strong subtopic to carry its parent, not so much that a parent outranks its best child.
+# Share of a subtopic's evidence that also counts for an intermediate ancestor (per level). A top
+# level always gets its whole subtree's evidence, so the primary (first) topic is the top level
+# with the most evidence, wherever in its subtree the terms sit.
 _PROPAGATION = 0.6
 
 
@@ -40,34 +44,44 @@ class _Node:
 
 
 class TopicClassifier:
-    """Build once (reads the lexicon file); :meth:`classify` is pure and cheap."""
+    """Build once (reads the lexicon files); :meth:`classify` is pure and cheap.
+
+    English terms live in ``data/topics.json`` with the node tree and the entity evidence;
+    every other language has ``data/topics-<lang>.json`` (the same node codes, terms written
+    for that language). A language without a list gets topics from entity evidence only.
+    """
 
     def __init__(self) -> None:
-        raw = json.loads(resources.files(__package__).joinpath("data/topics.json").read_text("utf-8"))
+        base = resources.files(__package__).joinpath("data")
+        raw = json.loads(base.joinpath("topics.json").read_text("utf-8"))
         self.nodes: dict[str, _Node] = {}
-        self._exact: dict[str, list[tuple[str, float, str]]] = {}
-        self._prefix: dict[str, list[tuple[str, float, str]]] = {}
-        self._phrases: dict[str, list[tuple[tuple[str, ...], bool, float, str, str]]] = {}
         for code, node in raw["nodes"].items():
             self.nodes[code] = _Node(code, node["label"], node["parent"])
-            for term, weight in node["terms"].items():
-                term = term.lower()
-                words = term.split()
-                if len(words) > 1:
-                    stem = words[-1].endswith("*")
-                    words[-1] = words[-1].rstrip("*")
-                    self._phrases.setdefault(words[0], []).append((tuple(words), stem, float(weight), code, term))
-                elif term.endswith("*"):
-                    self._prefix.setdefault(term[:-1], []).append((code, float(weight), term))
-                else:
-                    self._exact.setdefault(term, []).append((code, float(weight), term))
-        self._prefix_lengths = sorted({len(p) for p in self._prefix})
+        self._lexicons: dict[str, Lexicon] = {"en": Lexicon({c: n["terms"] for c, n in raw["nodes"].items()})}
+        for entry in base.iterdir():
+            name = entry.name
+            if name.startswith("topics-") and name.endswith(".json"):
+                terms = json.loads(entry.read_text("utf-8"))["nodes"]
+                unknown = set(terms) - set(self.nodes)
+                if unknown:
+                    raise ValueError(f"{name}: unknown topic codes {sorted(unknown)}")
+                self._lexicons[name[len("topics-") : -len(".json")]] = Lexicon(terms)
+        self._empty = Lexicon({})
         ev = raw["entity_evidence"]
         self._actor_ev: dict[str, dict[str, float]] = ev["actors"]
         self._org_token_ev: dict[str, dict[str, float]] = ev["org_tokens"]
         self._role_ev: dict[str, dict[str, float]] = ev["roles"]
-        self._word_cache: dict[str, tuple[tuple[str, float, str], ...]] = {}
         self._depth_cache: dict[str, list[str]] = {c: self._ancestors(c) for c in self.nodes}
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages with a term list (others get entity evidence only)."""
+        return frozenset(self._lexicons)
+
+    def lexicon(self, language: str | None) -> Lexicon:
+        """The term list for ``language`` (ISO 639-1; None means English, as before detection)."""
+        code = (language or "en").lower().split("-")[0]
+        return self._lexicons.get(code, self._empty)
 
     def _ancestors(self, code: str) -> list[str]:
         out = []
@@ -83,44 +97,13 @@ class TopicClassifier:
 
     # ------------------------------------------------------------------ scoring
 
-    def _word_matches(self, w: str) -> tuple[tuple[str, float, str], ...]:
-        found = list(self._exact.get(w, ()))
-        for length in self._prefix_lengths:
-            if length > len(w):
-                break
-            found.extend(self._prefix.get(w[:length], ()))
-        return tuple(found)
-
-    def raw_scores(self, words: Sequence[str], actors: Iterable[Actor] = ()) -> dict[str, float]:
+    def raw_scores(
+        self, words: Sequence[str], actors: Iterable[Actor] = (), language: str | None = "en"
+    ) -> dict[str, float]:
         """Raw lexicon + entity scores per node (before propagation). ``words``: lower-cased tokens."""
-        hits: Counter[tuple[str, str]] = Counter()
-        weights: dict[tuple[str, str], float] = {}
-        n = len(words)
-        cache = self._word_cache
-        for i, w in enumerate(words):
-            matches = cache.get(w)
-            if matches is None:
-                matches = self._word_matches(w)
-                if len(cache) > 200_000:  # bounded memo: vocabulary repeats across articles
-                    cache.clear()
-                cache[w] = matches
-            for code, weight, term in matches:
-                hits[(code, term)] += 1
-                weights[(code, term)] = weight
-            for phrase, stem, weight, code, term in self._phrases.get(w, ()):
-                k = len(phrase)
-                if i + k > n:
-                    continue
-                last = words[i + k - 1]
-                if tuple(words[i + 1 : i + k - 1]) != phrase[1:-1]:
-                    continue
-                if last == phrase[-1] or (stem and last.startswith(phrase[-1])):
-                    hits[(code, term)] += 1
-                    weights[(code, term)] = weight
         raw: dict[str, float] = {}
-        for key, count in hits.items():
-            code = key[0]
-            raw[code] = raw.get(code, 0.0) + weights[key] * min(count, _MAX_HITS_PER_TERM)
+        for hit in self.lexicon(language).hits(words):
+            raw[hit.code] = raw.get(hit.code, 0.0) + hit.weight * hit.count
         for actor in actors:
             mult = min(actor.count, 3)
             for code, ew in self._actor_ev.get(actor.name, {}).items():
@@ -137,14 +120,23 @@ class TopicClassifier:
                             raw[code] = raw.get(code, 0.0) + ew
         return raw
 
-    def classify(self, words: Sequence[str], actors: Iterable[Actor] = ()) -> list[Topic]:
-        """Multi-label IPTC topics sorted by score (desc), then code, for determinism."""
-        own = self.raw_scores(words, actors)
+    def classify(
+        self, words: Sequence[str], actors: Iterable[Actor] = (), language: str | None = "en"
+    ) -> list[Topic]:
+        """Multi-label IPTC topics sorted by score (desc), then code, for determinism.
+
+        ``words`` are the article's lower-cased tokens (title, a blank-line token, body);
+        ``language`` picks the term list (see :meth:`lexicon`).
+        """
+        own = self.raw_scores(words, actors, language)
         total: dict[str, float] = dict.fromkeys(self.nodes, 0.0)
         for code, value in own.items():
             total[code] += value
-            for depth, anc in enumerate(self._depth_cache[code], start=1):
-                total[anc] += value * _PROPAGATION**depth
+            ancestors = self._depth_cache[code]
+            for depth, anc in enumerate(ancestors, start=1):
+                # a top level gets all of its subtree's evidence: that is what the primary
+                # topic is chosen by; intermediate levels get a share
+                total[anc] += value if anc == ancestors[-1] else value * _PROPAGATION**depth
         n = max(1, sum(1 for w in words if w.isalpha()))
         scale = _K * max(1.0, math.sqrt(n / 100.0))
         tops = {c: v for c, v in total.items() if self.nodes[c].parent is None}
