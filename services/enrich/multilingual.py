@@ -249,8 +249,9 @@ class MultilingualPipeline:
         while k < len(toks) and toks[k][1] < end and self._is_title_or_det(text[toks[k][0] : toks[k][1]], lang):
             k += 1
         if k > first:
-            if any(self._is_title(text[toks[m][0] : toks[m][1]], lang) for m in range(first, k)):
-                roles.append(text[toks[first][0] : toks[k - 1][1]])
+            titled = [m for m in range(first, k) if self._is_title(text[toks[m][0] : toks[m][1]], lang)]
+            if titled:  # "PDG" of "Le PDG Patrick Pouyanné"; the determiner is dropped
+                roles.append(text[toks[titled[0]][0] : toks[k - 1][1]])
             start, normal = toks[k][0] if k < len(toks) else end, None
         roles.extend(r for r in [self._role_before(text, toks, first, lang)] if r)
         while end > start and not text[end - 1].isalnum():
@@ -300,10 +301,19 @@ class MultilingualPipeline:
     def link_persons(self, a: Analysis, persons: list[tuple[int, int, str | None, list[str]]]) -> None:
         """Full names as found; a surname alone goes to the full name of this article, else is dropped."""
         by_last: dict[str, str] = {}
+        surnames: dict[str, str] = {}
         for _s, _e, name, _r in persons:
             if name and " " in name:
+                last = a.text[_s:_e].split()[-1]
                 by_last.setdefault(fold(name.split()[-1]), name)
-                by_last.setdefault(fold(a.text[_s:_e].split()[-1]), name)
+                by_last.setdefault(fold(last), name)
+                surnames.setdefault(last, name)
+        # a surname the model did not tag again ("Pouyanné a ensuite ..."): one name per document
+        taken = [(s, e) for s, e, _n, _r in persons]
+        for last, name in surnames.items():
+            for m in re.finditer(r"(?<!\w)%s(?!\w)" % re.escape(last), a.text):
+                if not any(s < m.end() and m.start() < e for s, e in taken):
+                    persons.append((m.start(), m.end(), name, []))
         for start, end, name, roles in persons:
             if name is None:
                 name = by_last.get(fold(a.text[start:end]))
@@ -336,6 +346,4 @@ class MultilingualPipeline:
             k += 1
         if k >= i:
             return None
-        start = toks[k - 1][0] if k > 0 and fold(text[toks[k - 1][0] : toks[k - 1][1]]) in self._det.get(lang, ()) \
-            and text[toks[k - 1][1] : toks[k][0]] == " " else toks[k][0]
-        return text[start : toks[i - 1][1]]
+        return text[toks[k][0] : toks[i - 1][1]]
