@@ -17,8 +17,13 @@ MAX_HTML_BYTES = MAX_TEXT_BYTES
 #: Longest cleaned body, in characters, that is indexed. Elasticsearch's highlighter refuses
 #: fields longer than ``index.highlight.max_analyzed_offset`` (1,000,000 by default); bodies
 #: stay well under it, and search also passes this as the query's ``max_analyzed_offset``.
+#: The cap is applied where the document meets Elasticsearch, by the index stage
+#: (``services.index.logic.cap_body``, at a paragraph or word boundary), so it holds for
+#: every producer of ``articles.enriched``; ingest's larger byte cap only bounds the work of
+#: clean and enrich (enrich reads at most ``ENRICH_MAX_ANALYSED_CHARS`` anyway).
 MAX_BODY_CHARS = 500_000
-#: Highlighting never analyses past this offset (a query option; never more than the index's).
+#: Highlighting never analyses past this offset (a query option; never more than the index's),
+#: so a longer body written by some other producer still cannot break a search page.
 HIGHLIGHT_MAX_ANALYZED_OFFSET = MAX_BODY_CHARS
 #: Largest message the pipeline moves (a raw article with its HTML). Topics and clients agree.
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -38,6 +43,24 @@ EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
 #: Most buckets a timeline may ask Elasticsearch for (search.max_buckets is 65,536).
 MAX_TIMELINE_BUCKETS = 500
+
+# --------------------------------------------------------------------------- search
+#: Hits per page, and how deep ``page`` * ``size`` may go (Elasticsearch's
+#: ``index.max_result_window``); deeper pages use the cursor.
+MAX_SEARCH_SIZE = 100
+MAX_SEARCH_WINDOW = 10_000
+#: Longest ``q``, and how deeply its parentheses may nest.
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_DEPTH = 8
+#: Longest filter value (actor, place, topic, source, language, near) and most repeats of one.
+MAX_FILTER_CHARS = 200
+MAX_FILTER_VALUES = 20
+#: Longest article id in ``/articles/{id}`` (Elasticsearch refuses ``_id``s over 512 bytes).
+MAX_ARTICLE_ID_CHARS = 128
+#: Longest cursor a client may send back (ours are under 200 characters).
+MAX_CURSOR_CHARS = 512
+#: Largest ``within``: half the equator; any larger circle already covers the whole Earth.
+MAX_WITHIN_KM = 20_038.0
 
 # --------------------------------------------------------------------------- stories
 #: How long a story stays open for new articles after its last one (event time), and how long

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.aliases import fold
+from shared.limits import MAX_BODY_CHARS
 from shared.models import Actor, EnrichedArticle
 
 
@@ -24,7 +25,7 @@ def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
         "url": a.url,
         "canonical_url": a.canonical_url,
         "title": a.title,
-        "body": a.body,
+        "body": cap_body(a.body),
         "published_at": a.published_at.isoformat() if a.published_at else None,
         "published_at_source": a.published_at_source,
         "received_at": a.received_at.isoformat(),
@@ -46,6 +47,19 @@ def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
         # one serializer call for all of them (per-model dumps were a third of this function)
         "entities": enriched.model_dump(include={"actors", "places", "topics"}),
     }
+
+
+def cap_body(body: str, limit: int = MAX_BODY_CHARS) -> str:
+    """``body`` cut to at most ``limit`` characters, at the last paragraph break (else word
+    break) in its second half; the highlighter refuses longer fields for every reader."""
+    if len(body) <= limit:
+        return body
+    head = body[:limit]
+    for separator in ("\n\n", " "):
+        cut = head.rfind(separator)
+        if cut >= limit // 2:
+            return head[:cut].rstrip()
+    return head
 
 
 def actor_fields(actors: list[Actor]) -> dict[str, Any]:

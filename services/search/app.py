@@ -3,35 +3,61 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
-from pathlib import Path
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
-from fastapi import FastAPI, Query
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import FastAPI, Path as PathParam, Query
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Histogram
 
+from services.search.contract import (
+    Article,
+    NameCount,
+    RelatedResponse,
+    SearchResponse,
+    errors,
+    install_validation_errors,
+)
 from services.search.query import (
-    MAX_SIZE,
+    WITHIN_PATTERN,
     BadQuery,
     SearchParams,
+    Sort,
+    bool_query,
     build_search,
     case_insensitive_prefix,
+    check,
     names_filter,
     parse_distance,
     parse_near,
     shape_response,
 )
+from services.search.timeline import Interval, Timeline, clamp, span_body, span_of
 from shared.aliases import fold
 from shared.http import DEFAULT_HOSTS, add_operations_routes, error, protect
+from shared.limits import (
+    MAX_ARTICLE_ID_CHARS,
+    MAX_CURSOR_CHARS,
+    MAX_FILTER_CHARS,
+    MAX_FILTER_VALUES,
+    MAX_QUERY_CHARS,
+    MAX_SEARCH_SIZE,
+    MAX_SEARCH_WINDOW,
+)
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 SEARCH_SECONDS = Histogram("newsflow_search_seconds", "Time to answer /search")
+#: what a client hears when Elasticsearch refuses a request; its own text (parts of the query,
+#: index names, Java exceptions) is logged here and never sent
+REFUSED = "the search engine could not run this query; simplify it (fewer or simpler words and filters)"
 
+Text = Annotated[str, Query(max_length=MAX_FILTER_CHARS)]
+Filter = Annotated[list[str], Query(max_length=MAX_FILTER_VALUES)]
 
 
 def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | None] = lambda _name: None) -> FastAPI:
@@ -39,19 +65,23 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
     app = FastAPI(title="newsflow search", version="1", docs_url=None, redoc_url=None,
                   description="Search news by actor, place, topic and full text.")
 
+    install_validation_errors(app)
+
     def run(body: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+        """Elasticsearch's answer, or our error: 400 for a query it refuses, 503 otherwise."""
         try:
             return es.search(index=alias, **body).body
         except NotFoundError:
-            return error(503, f"index '{alias}' does not exist yet: nothing has been indexed")
+            return error(503, "nothing has been indexed yet; retry later")
         except ApiError as exc:
             if exc.meta.status == 400:
-                return error(400, f"query not accepted: {_root_cause(exc)}")
-            log.error("search failed: %s", exc)
-            return error(502, "Elasticsearch failed to answer")
+                log.warning("query refused by Elasticsearch: %s", _root_cause(exc))
+                return error(400, REFUSED)
+            log.error("search failed: %s", _root_cause(exc))
+            return error(503, "the search engine failed to answer; retry later")
         except TransportError as exc:
             log.error("search failed: %s", exc)
-            return error(503, "Elasticsearch is unreachable")
+            return error(503, "the search engine is unreachable; retry later")
 
     def with_canonical(name: str) -> tuple[str, ...]:
         canonical = resolve(name)
@@ -75,25 +105,34 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
     add_operations_routes(app)
     protect(app, (*DEFAULT_HOSTS, "search"))  # security headers, /docs without CDN scripts; no writes here
 
-    @app.get("/search")
+    def timeline_for(params: SearchParams) -> Timeline | JSONResponse:
+        bounds = clamp(params.date_from, params.date_to, datetime.now(UTC))
+        found = run(span_body(bool_query(params), *bounds))
+        if isinstance(found, JSONResponse):
+            return found
+        return Timeline.choose(params.interval, span_of(found), bounds)
+
+    @app.get("/search", summary="Search articles", response_model=None,
+             responses={200: {"model": SearchResponse}, **errors(400, 422, 503)})
     def search(
-        q: Annotated[str | None, Query(description='full text: words, "phrases", AND/OR/NOT, prefix*')] = None,
-        actor: Annotated[list[str], Query(description="actor, any alias (repeatable, all must match)")] = [],  # noqa: B006
-        place: Annotated[list[str], Query(description="place, any alias (repeatable)")] = [],  # noqa: B006
-        topic: Annotated[list[str], Query(description="topic label (repeatable)")] = [],  # noqa: B006
-        language: str | None = None,
-        source: str | None = None,
-        from_: Annotated[date | None, Query(alias="from")] = None,
-        to: date | None = None,
-        near: Annotated[str | None, Query(description="place name or 'lat,lon'")] = None,
-        within: str = "100km",
-        sort: str = "relevance",
-        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-        size: Annotated[int, Query(ge=1, le=MAX_SIZE)] = 10,
-        cursor: str | None = None,
+        q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS,
+                                       description='full text: words, "phrases", AND/OR/NOT, prefix*')] = None,
+        actor: Annotated[Filter, Query(description="actor, any alias (repeatable, all must match)")] = [],  # noqa: B006
+        place: Annotated[Filter, Query(description="place, any alias (repeatable)")] = [],  # noqa: B006
+        topic: Annotated[Filter, Query(description="topic label (repeatable)")] = [],  # noqa: B006
+        language: Text | None = None,
+        source: Text | None = None,
+        from_: Annotated[date | None, Query(alias="from", description="published on or after")] = None,
+        to: Annotated[date | None, Query(description="published on or before")] = None,
+        near: Annotated[str | None, Query(max_length=MAX_FILTER_CHARS, description="place name or 'lat,lon'")] = None,
+        within: Annotated[str, Query(pattern=WITHIN_PATTERN, description="radius around near: 500km, 20mi, 1000m")] = "100km",
+        sort: Sort = "relevance",
+        page: Annotated[int, Query(ge=1, le=MAX_SEARCH_WINDOW)] = 1,
+        size: Annotated[int, Query(ge=1, le=MAX_SEARCH_SIZE)] = 10,
+        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page")] = None,
         facets: bool = True,
         include_duplicates: bool = False,
-        interval: Annotated[str | None, Query(description="timeline bucket: day, week, month...")] = None,
+        interval: Annotated[Interval | None, Query(description="timeline bucket (coarsened if too many)")] = None,
     ) -> Any:
         with SEARCH_SECONDS.time():
             try:
@@ -104,27 +143,36 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
                         return resolved
                     point = resolved
                 params = SearchParams(
-                    q=q, actors=tuple(with_canonical(a) for a in actor), places=tuple(with_canonical(x) for x in place), topics=tuple(topic), language=language,
-                    source=source, date_from=from_, date_to=to, near=point, within_km=parse_distance(within),
-                    sort=sort, page=page, size=size, cursor=cursor, facets=facets,
+                    q=q, actors=tuple(with_canonical(a) for a in actor), places=tuple(with_canonical(x) for x in place),
+                    topics=tuple(topic), language=language, source=source, date_from=from_, date_to=to, near=point,
+                    within_km=parse_distance(within), sort=sort, page=page, size=size, cursor=cursor, facets=facets,
                     include_duplicates=include_duplicates, interval=interval,
                 )
-                body = build_search(params)
+                check(params)
+                timeline = timeline_for(params) if facets else None
+                if isinstance(timeline, JSONResponse):
+                    return timeline
+                body = build_search(params, timeline)
             except BadQuery as exc:
                 return error(400, str(exc))
             resp = run(body)
             if isinstance(resp, JSONResponse):
                 return resp
-            return shape_response(resp, params)
+            return shape_response(resp, params, timeline)
 
-    @app.get("/articles/{article_id}")
-    def article(article_id: str) -> Any:
+    @app.get("/articles/{article_id}", summary="One article as indexed", response_model=None,
+             responses={200: {"model": Article}, **errors(404, 422, 503)})
+    def article(article_id: Annotated[str, PathParam(min_length=1, max_length=MAX_ARTICLE_ID_CHARS)]) -> Any:
         try:
             doc = es.get(index=alias, id=article_id)
         except NotFoundError:
-            return error(404, f"no article with id {article_id!r}")
+            return error(404, "no article with this id")
+        except ApiError as exc:
+            log.warning("article lookup refused: %s", _root_cause(exc))
+            return error(404 if exc.meta.status == 400 else 503, "no article with this id" if exc.meta.status == 400
+                         else "the search engine failed to answer; retry later")
         except TransportError:
-            return error(503, "Elasticsearch is unreachable")
+            return error(503, "the search engine is unreachable; retry later")
         return doc["_source"]
 
     def names(field: str, prefix: str, size: int) -> Any:
@@ -137,20 +185,24 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
             return resp
         return [{"name": b["key"], "count": b["doc_count"]} for b in resp["aggregations"]["names"]["buckets"]]
 
-    @app.get("/actors")
-    def actors(prefix: str = "", size: Annotated[int, Query(ge=1, le=100)] = 10) -> Any:
+    listed: dict[int | str, dict[str, Any]] = {200: {"model": list[NameCount]}, **errors(400, 422, 503)}
+
+    @app.get("/actors", summary="Actors by number of articles (autocomplete)", response_model=None, responses=listed)
+    def actors(prefix: Text = "", size: Annotated[int, Query(ge=1, le=100)] = 10) -> Any:
         return names("actors", prefix, size)
 
-    @app.get("/places")
-    def places(prefix: str = "", size: Annotated[int, Query(ge=1, le=100)] = 10) -> Any:
+    @app.get("/places", summary="Places by number of articles (autocomplete)", response_model=None, responses=listed)
+    def places(prefix: Text = "", size: Annotated[int, Query(ge=1, le=100)] = 10) -> Any:
         return names("places", prefix, size)
 
-    @app.get("/topics")
+    @app.get("/topics", summary="Topics by number of articles", response_model=None, responses=listed)
     def topics(size: Annotated[int, Query(ge=1, le=200)] = 50) -> Any:
         return names("topics", "", size)
 
-    @app.get("/related")
-    def related(actor: str, size: Annotated[int, Query(ge=1, le=50)] = 10) -> Any:
+    @app.get("/related", summary="What co-occurs with an actor", response_model=None,
+             responses={200: {"model": RelatedResponse}, **errors(400, 422, 503)})
+    def related(actor: Annotated[str, Query(min_length=1, max_length=MAX_FILTER_CHARS)],
+                size: Annotated[int, Query(ge=1, le=50)] = 10) -> Any:
         """Actors, places and topics that co-occur with ``actor`` more than chance (significant terms)."""
         sig = {"size": size, "min_doc_count": 1}
         resp = run({"size": 0, "query": names_filter("actor_keys", with_canonical(actor)), "aggs": {
@@ -179,9 +231,10 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
 
 
 def _root_cause(exc: ApiError) -> str:
+    """Elasticsearch's own reason, for our log only."""
     try:
         info = exc.body["error"]
         causes = info.get("root_cause") or [info]
-        return str(causes[0].get("reason", info.get("reason")))[:300]
-    except Exception:
-        return str(exc)[:300]
+        return str(causes[0].get("reason", info.get("reason")))[:1000]
+    except (TypeError, KeyError, IndexError, AttributeError):
+        return str(exc)[:1000]

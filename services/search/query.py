@@ -8,16 +8,27 @@ escaped), and filters become ``term`` queries on folded keyword fields.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
+from services.search.timeline import INTERVALS, Interval, Timeline
 from shared.aliases import fold
+from shared.limits import (
+    HIGHLIGHT_MAX_ANALYZED_OFFSET,
+    MAX_CURSOR_CHARS,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_DEPTH,
+    MAX_SEARCH_SIZE,
+    MAX_SEARCH_WINDOW,
+    MAX_WITHIN_KM,
+)
 
-MAX_SIZE = 100
-MAX_QUERY_CHARS = 1000
+Sort = Literal["relevance", "date"]
 FACET_SIZE = 15
 FACETS = {"actors": "actors", "places": "places", "topics": "topics", "sources": "source", "languages": "language"}
 
@@ -38,13 +49,13 @@ class SearchParams:
     date_to: date | datetime | None = None
     near: tuple[float, float] | None = None
     within_km: float = 100.0
-    sort: str = "relevance"
+    sort: Sort = "relevance"
     page: int = 1
     size: int = 10
     cursor: str | None = None
     facets: bool = True
     include_duplicates: bool = False
-    interval: str | None = None
+    interval: Interval | None = None
     extra_filters: tuple[dict[str, Any], ...] = field(default=())
 
 
@@ -56,7 +67,8 @@ _SPECIAL = re.compile(r'([+\-=&|><!{}\[\]^~?:\\/])')
 def rewrite_query(q: str) -> str:
     """Check ``q`` and rewrite it for query_string: phrases, AND/OR/NOT, parentheses, ``word*``.
 
-    Raises BadQuery for unbalanced quotes or parentheses, a dangling operator, or a lone ``*``.
+    Raises BadQuery for unbalanced or too deep parentheses, a dangling or doubled operator, or a
+    lone ``*``: each would otherwise reach Elasticsearch's parser and fail there.
     """
     q = q.strip()
     if len(q) > MAX_QUERY_CHARS:
@@ -67,6 +79,8 @@ def rewrite_query(q: str) -> str:
     for token in _TOKEN.findall(q):
         if token == "(":
             depth += 1
+            if depth > MAX_QUERY_DEPTH:
+                raise BadQuery(f"q nests parentheses more than {MAX_QUERY_DEPTH} deep")
             out.append(token)
         elif token == ")":
             depth -= 1
@@ -78,6 +92,8 @@ def rewrite_query(q: str) -> str:
         elif token in _OPERATORS:
             if token != "NOT" and (previous in _OPERATORS or previous == "("):
                 raise BadQuery(f"q has '{token}' with nothing before it")
+            if token == "NOT" and previous == "NOT":
+                raise BadQuery("q has 'NOT NOT': say NOT once")
             out.append(token)
         elif token.startswith('"'):
             inner = _SPECIAL.sub(r"\\\1", token[1:-1].replace("*", " "))
@@ -100,13 +116,38 @@ def encode_cursor(sort_values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(sort_values).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list[Any]:
+_LONG = 2**63
+
+
+def _is_long(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -_LONG <= value < _LONG
+
+
+def _is_score(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 512
+
+
+#: the sort values of the last hit, as each sort order returns them: checked one by one, so a
+#: forged cursor never reaches Elasticsearch (a null score there is a 500, a wrong count a 400)
+_CURSOR_SHAPES = {"relevance": (_is_score, _is_long, _is_id), "date": (_is_long, _is_id)}
+
+
+def decode_cursor(cursor: str, sort: Sort = "relevance") -> list[Any]:
+    """The ``search_after`` values of a cursor; BadQuery unless it is one ``sort`` returns."""
+    refused = BadQuery("cursor is not one this API returned for this sort order; start from the first page")
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise refused
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except Exception as exc:
-        raise BadQuery("cursor is not one this API returned") from exc
-    if not isinstance(values, list) or len(values) > 4:
-        raise BadQuery("cursor is not one this API returned")
+    except (ValueError, binascii.Error, RecursionError) as exc:
+        raise refused from exc
+    shape = _CURSOR_SHAPES[sort]
+    if not isinstance(values, list) or len(values) != len(shape) or not all(ok(v) for ok, v in zip(shape, values)):
+        raise refused
     return values
 
 
@@ -136,25 +177,28 @@ def filters(p: SearchParams) -> list[dict[str, Any]]:
             rng["lte"] = p.date_to.isoformat()
         out.append({"range": {"published_at": rng}})
     if p.near:
-        out.append({"geo_distance": {"distance": f"{p.within_km}km",
+        out.append({"geo_distance": {"distance": f"{p.within_km:.6f}".rstrip("0").rstrip(".") + "km",
                                      "locations": {"lat": p.near[0], "lon": p.near[1]}}})
     out += list(p.extra_filters)
     return out
 
 
-def build_search(p: SearchParams) -> dict[str, Any]:
-    """The body of one ``_search`` request."""
-    if not 1 <= p.size <= MAX_SIZE:
-        raise BadQuery(f"size must be between 1 and {MAX_SIZE}")
+def check(p: SearchParams) -> None:
+    """BadQuery for parameters that the API's own types do not already rule out."""
+    if not 1 <= p.size <= MAX_SEARCH_SIZE:
+        raise BadQuery(f"size must be between 1 and {MAX_SEARCH_SIZE}")
     if p.page < 1:
         raise BadQuery("page must be 1 or more")
-    if p.interval not in (None, "hour", "day", "week", "month", "quarter", "year"):
+    if p.interval is not None and p.interval not in INTERVALS:
         raise BadQuery("interval must be hour, day, week, month, quarter or year")
-    if p.sort not in ("relevance", "date"):
+    if p.sort not in _CURSOR_SHAPES:
         raise BadQuery("sort must be 'relevance' or 'date'")
-    if p.cursor is None and p.page * p.size > 10_000:
-        raise BadQuery("page * size past 10,000: use the next_cursor of the previous page instead")
+    if p.cursor is None and p.page * p.size > MAX_SEARCH_WINDOW:
+        raise BadQuery(f"page * size past {MAX_SEARCH_WINDOW:,}: use the next_cursor of the previous page instead")
 
+
+def bool_query(p: SearchParams) -> dict[str, Any]:
+    """What matches: the text query, the filters, and duplicates hidden unless asked for."""
     must: list[dict[str, Any]] = []
     should: list[dict[str, Any]] = []
     if p.q and p.q.strip():
@@ -168,11 +212,17 @@ def build_search(p: SearchParams) -> dict[str, Any]:
         should.append({"term": {"actor_keys": {"value": words, "boost": 4}}})
         should.append({"term": {"place_keys": {"value": words, "boost": 3}}})
         should.append({"match_phrase": {"title": {"query": p.q.replace('"', " "), "boost": 2}}})
-    bool_query: dict[str, Any] = {"filter": filters(p), "must": must or [{"match_all": {}}], "should": should}
+    clauses: dict[str, Any] = {"filter": filters(p), "must": must or [{"match_all": {}}], "should": should}
     if not p.include_duplicates:
-        bool_query["must_not"] = [{"exists": {"field": "duplicate_of"}}]
+        clauses["must_not"] = [{"exists": {"field": "duplicate_of"}}]
+    return {"bool": clauses}
+
+
+def build_search(p: SearchParams, timeline: Timeline | None = None) -> dict[str, Any]:
+    """The body of one ``_search`` request; the timeline facet when ``p.facets`` and ``timeline``."""
+    check(p)
     query = {"function_score": {
-        "query": {"bool": bool_query},
+        "query": bool_query(p),
         # a mild recency boost: x1.0 for old news up to x1.3 for today's
         "functions": [
             {"weight": 1.0},
@@ -195,34 +245,22 @@ def build_search(p: SearchParams) -> dict[str, Any]:
             "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
             "fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 180, "number_of_fragments": 3}},
             "no_match_size": 180,
+            "max_analyzed_offset": HIGHLIGHT_MAX_ANALYZED_OFFSET,
         },
     }
     if p.cursor:
-        body["search_after"] = decode_cursor(p.cursor)
+        body["search_after"] = decode_cursor(p.cursor, p.sort)
     else:
         body["from"] = (p.page - 1) * p.size
     if p.facets:
         aggs: dict[str, Any] = {name: {"terms": {"field": f, "size": FACET_SIZE}} for name, f in FACETS.items()}
-        aggs["timeline"] = {"date_histogram": {"field": "published_at", "calendar_interval": timeline_interval(p),
-                                               "min_doc_count": 0}}
+        if timeline is not None:
+            aggs["timeline"] = timeline.aggregation()
         body["aggs"] = aggs
     return body
 
 
-def timeline_interval(p: SearchParams) -> str:
-    """Bucket size of the timeline: the user's, else from the date range asked for.
-
-    (auto_date_histogram would choose by itself, but it lives in a module the bare server lacks.)
-    """
-    if p.interval:
-        return p.interval
-    if p.date_from and p.date_to:
-        days = (p.date_to - p.date_from).days
-        return "day" if days <= 92 else "week" if days <= 730 else "month"
-    return "day" if p.date_from else "month"
-
-
-def shape_response(resp: dict[str, Any], p: SearchParams) -> dict[str, Any]:
+def shape_response(resp: dict[str, Any], p: SearchParams, timeline: Timeline | None = None) -> dict[str, Any]:
     """The API's JSON from an Elasticsearch response."""
     hits = []
     raw_hits = resp["hits"]["hits"]
@@ -243,9 +281,8 @@ def shape_response(resp: dict[str, Any], p: SearchParams) -> dict[str, Any]:
     if aggs:
         out["facets"] = {name: [{"value": b["key"], "count": b["doc_count"]} for b in aggs[name]["buckets"]]
                          for name in FACETS}
-        out["facets"]["timeline"] = [{"date": b["key_as_string"], "count": b["doc_count"]}
-                                     for b in aggs["timeline"]["buckets"]]
-        out["timeline_interval"] = timeline_interval(p)
+        out["facets"]["timeline"] = Timeline.bars(aggs)
+        out["timeline_interval"] = timeline.interval if timeline else None
     return out
 
 
@@ -260,12 +297,23 @@ def parse_near(near: str) -> tuple[float, float] | None:
     return lat, lon
 
 
+#: what ``within`` may look like (also its pattern in the OpenAPI contract)
+WITHIN_PATTERN = r"^ *([0-9]{1,8}(?:\.[0-9]{1,6})?) *(km|mi|m)? *$"
+
+
 def parse_distance(within: str) -> float:
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(km|mi|m)?\s*", within or "")
+    """``"500km"``, ``"20mi"``, ``"1000m"`` -> km, capped at MAX_WITHIN_KM (the whole Earth).
+
+    Raises BadQuery for anything else and for zero (a circle of no size matches nothing).
+    """
+    m = re.fullmatch(WITHIN_PATTERN, within or "")
     if not m:
         raise BadQuery("within must look like 500km, 20mi or 1000m")
     value, unit = float(m.group(1)), m.group(2) or "km"
-    return value * {"km": 1.0, "mi": 1.609344, "m": 0.001}[unit]
+    km = value * {"km": 1.0, "mi": 1.609344, "m": 0.001}[unit]
+    if km < 0.001:
+        raise BadQuery("within must be at least 1m")
+    return min(km, MAX_WITHIN_KM)
 
 
 def case_insensitive_prefix(prefix: str) -> str:
