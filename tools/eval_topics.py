@@ -3,7 +3,7 @@
     python tools/eval_topics.py                    # dev half: accuracy per language, English recall per section
     python tools/eval_topics.py --split heldout    # the held-out half (report only; never tune on it)
     python tools/eval_topics.py --split all --errors
-    python tools/eval_topics.py --entities         # English items also get actors from the Enricher
+    python tools/eval_topics.py --entities         # through the whole enrich stage (its tokens and entities)
     python tools/eval_topics.py --orgs             # organisation F1 on tests/data/topics-orgs-ner.jsonl
 
 Topic items (``tests/data/topics-eval.jsonl``, written for newsflow, MIT): ``title``, ``body``,
@@ -53,18 +53,18 @@ def keyword_count(tc: TopicClassifier, words: list[str], language: str) -> str |
     return sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def primary(tc: TopicClassifier, words: list[str], language: str, actors: Any = ()) -> str | None:
-    topics = tc.classify(words, actors, language=language)
+def primary(tc: TopicClassifier, words: list[str], language: str) -> str | None:
+    topics = tc.classify(words, language=language)
     return next((t.id for t in topics if t.parent is None), None)
 
 
-def english_actors(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def pipeline_primary(rows: list[dict[str, Any]]) -> dict[str, str | None]:
+    """The first top-level topic the whole enrich stage gives (its tokens, entities, language)."""
     from services.enrich.logic import Enricher
 
     enricher = Enricher()
-    en = [r for r in rows if r["language"] == "en"]
-    analysed = enricher.analyse_texts([f"{r['title']}\n\n{r['body']}" for r in en])
-    return {r["id"]: res[0] for r, res in zip(en, analysed)}
+    analysed = enricher.analyse_texts([f"{r['title']}\n\n{r['body']}" for r in rows], [r["language"] for r in rows])
+    return {r["id"]: next((t.id for t in res[2] if t.parent is None), None) for r, res in zip(rows, analysed)}
 
 
 def evaluate_topics(split: str, show_errors: bool, with_entities: bool) -> None:
@@ -72,12 +72,12 @@ def evaluate_topics(split: str, show_errors: bool, with_entities: bool) -> None:
     if split != "all":
         rows = [r for r in rows if r["split"] == split]
     tc = TopicClassifier()
-    actors = english_actors(rows) if with_entities else {}
+    through_stage = pipeline_primary(rows) if with_entities else {}
     right: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # language -> [ours, baseline, n]
     section: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
         words = tokens(r["title"], r["body"])
-        got = primary(tc, words, r["language"], actors.get(r["id"], ()))
+        got = through_stage[r["id"]] if with_entities else primary(tc, words, r["language"])
         base = keyword_count(tc, words, r["language"])
         cell = right[r["language"]]
         cell[0] += got == r["label"]

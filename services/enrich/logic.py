@@ -147,7 +147,8 @@ class Enricher:
     def _finish(self, a: Analysis, words: list[str], title_words: list[str], lang: str) -> Result:
         finish_entities(a, self.gazetteer)
         actors, places = a.actors, a.places
-        topics = self.topics.classify(words, actors)
+        title_length = len(title_words) if len(title_words) < len(words) else 0
+        topics = self.topics.classify(words, actors, language=lang, title_length=title_length)
         names = [x.name for x in actors[:3]] + [p.name for p in places[:2]]
         in_mentions = {w for x in actors for m in x.mentions for w in m.text.lower().split()}
         in_mentions |= {w for p in places for m in p.mentions for w in m.text.lower().split()}

@@ -98,11 +98,15 @@ class TopicClassifier:
     # ------------------------------------------------------------------ scoring
 
     def raw_scores(
-        self, words: Sequence[str], actors: Iterable[Actor] = (), language: str | None = "en"
+        self,
+        words: Sequence[str],
+        actors: Iterable[Actor] = (),
+        language: str | None = "en",
+        title_length: int | None = None,
     ) -> dict[str, float]:
         """Raw lexicon + entity scores per node (before propagation). ``words``: lower-cased tokens."""
         raw: dict[str, float] = {}
-        for hit in self.lexicon(language).hits(words):
+        for hit in self.lexicon(language).hits(words, title_length):
             raw[hit.code] = raw.get(hit.code, 0.0) + hit.weight * hit.count
         for actor in actors:
             mult = min(actor.count, 3)
@@ -121,14 +125,19 @@ class TopicClassifier:
         return raw
 
     def classify(
-        self, words: Sequence[str], actors: Iterable[Actor] = (), language: str | None = "en"
+        self,
+        words: Sequence[str],
+        actors: Iterable[Actor] = (),
+        language: str | None = "en",
+        title_length: int | None = None,
     ) -> list[Topic]:
         """Multi-label IPTC topics sorted by score (desc), then code, for determinism.
 
-        ``words`` are the article's lower-cased tokens (title, a blank-line token, body);
-        ``language`` picks the term list (see :meth:`lexicon`).
+        ``words`` are the article's lower-cased tokens; ``title_length`` says how many of the
+        first ones are the title (None: up to the blank-line token if there is one, as spaCy
+        keeps it); ``language`` picks the term list (see :meth:`lexicon`).
         """
-        own = self.raw_scores(words, actors, language)
+        own = self.raw_scores(words, actors, language, title_length)
         total: dict[str, float] = dict.fromkeys(self.nodes, 0.0)
         for code, value in own.items():
             total[code] += value

@@ -20,6 +20,23 @@ MAX_HITS_PER_TERM = 3.0
 
 Match = tuple[str, float, str]  # (node code, weight, term)
 
+_APOSTROPHES = ("'", "’")
+
+
+def normalise(word: str) -> str:
+    """The form terms and tokens are compared in.
+
+    An elided article or preposition is dropped ("l'assemblée", "dell'economia", "d’affaires"
+    -> "assemblée", "economia", "affaires"; a tokenizer that splits it off leaves "l'", which
+    becomes ""), and "ё" is written "е" as most Russian text does.
+    """
+    w = word.replace("ё", "е")
+    for apo in _APOSTROPHES:
+        head, sep, tail = w.rpartition(apo)
+        if sep and 0 < len(head) <= 4 and head.isalpha() and (len(tail) >= 2 or not tail):
+            return tail
+    return w
+
 
 @dataclass(frozen=True)
 class TermHit:
@@ -49,8 +66,9 @@ class Lexicon:
         self._phrases: dict[str, list[tuple[tuple[str, ...], bool, float, str, str]]] = {}
         for code, terms in terms_by_code.items():
             for term, weight in terms.items():
-                term = term.lower()
-                words = term.split()
+                words = [normalise(t) for t in term.lower().split()]
+                words = [t for t in words if t]
+                term = " ".join(words)
                 if len(words) > 1:
                     stem = words[-1].endswith("*")
                     words[-1] = words[-1].rstrip("*")
@@ -96,9 +114,17 @@ class Lexicon:
                 out.append((k, weight, code, term))
         return out
 
-    def hits(self, words: Sequence[str]) -> list[TermHit]:
-        """Every term found in ``words`` (lower-cased tokens), with its weighted, capped count."""
-        title_end = title_length(words)
+    def hits(self, words: Sequence[str], title_end: int | None = None) -> list[TermHit]:
+        """Every term found in ``words`` (lower-cased tokens), with its weighted, capped count.
+
+        ``title_end``: how many leading tokens are the title; None finds the blank-line token
+        (see :func:`title_length`).
+        """
+        if title_end is None:
+            title_end = title_length(words)
+        kept = [(i, n) for i, n in enumerate(map(normalise, words)) if n]
+        title_end = sum(1 for i, _ in kept if i < title_end)
+        words = [n for _, n in kept]
         counts: dict[tuple[str, str], float] = {}
         weights: dict[tuple[str, str], float] = {}
         consumed: set[int] = set()
