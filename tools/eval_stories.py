@@ -2,6 +2,7 @@
 
     python tools/eval_stories.py            # dev and held-out halves, full items and headlines only
     python tools/eval_stories.py --tune     # grid search on the dev half only (prints the best settings)
+    python tools/eval_stories.py --bench    # ms per article with thousands of open stories, state size
 
 Articles go through :func:`newsflow_cli.cluster.cluster_lines`, i.e. exactly what
 ``newsflow cluster --jsonl`` runs, with the gold label removed. The split is by story (a stable
@@ -145,11 +146,48 @@ def report(sets: Iterable[tuple[str, list[dict]]]) -> None:
         print(f"{name:<22}{len(items):>6}{stories:>8}   {p:6.3f}{r:6.3f}{f:6.3f}   {bp:8.3f}{br:6.3f}{bf:6.3f} ({thr:.2f})")
 
 
+def bench(articles: int = 12_000, days: float = 6.0) -> None:  # noqa: PLR0914
+    """ms per article with thousands of open stories, and the state's size day by day."""
+    import random
+    import time
+
+    from services.stories.logic import StoryArticle, StoryClusterer
+
+    rng = random.Random(7)
+    syllables = ["ka", "lo", "mi", "ner", "sto", "vin", "da", "rel", "po", "sun", "tar", "bel", "qui", "zor"]
+    vocab = ["".join(rng.choice(syllables) for _ in range(3)) for _ in range(20_000)]
+    weights = [1 / (rank + 1) for rank in range(len(vocab))]
+    clusterer = StoryClusterer()
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    story_words: list[list[str]] = []
+    timings: list[float] = []
+    print(f"{'day':>4}{'open stories':>14}{'assignments':>13}{'ms/article (that day)':>24}")
+    day_mark = 1
+    for n in range(articles):
+        if n % 4 == 0 or not story_words:  # a new event every 4 articles: thousands open at once
+            story_words.append(rng.sample(vocab, 6))  # what the event is about: rarer words
+        event = story_words[max(0, len(story_words) - 1 - int(rng.expovariate(1 / 300)))]
+        title = " ".join(rng.sample(event, 4) + rng.choices(vocab, weights, k=4)).capitalize()
+        at = t0 + timedelta(days=days * n / articles)
+        article = StoryArticle(id=f"b{n}", title=title, published_at=at, source=f"s{n % 50}", language="en")
+        start = time.perf_counter()
+        clusterer.assign(article)
+        timings.append(time.perf_counter() - start)
+        if (at - t0) >= timedelta(days=day_mark) or n == articles - 1:
+            stories, assigned = clusterer.size
+            print(f"{day_mark:>4}{stories:>14}{assigned:>13}{1000 * sum(timings) / len(timings):>24.2f}")
+            timings, day_mark = [], day_mark + 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tune", action="store_true", help="grid search on the dev half only")
     parser.add_argument("--gold", type=Path, default=GOLD)
+    parser.add_argument("--bench", action="store_true", help="speed and state size over a long synthetic stream")
     args = parser.parse_args()
+    if args.bench:
+        bench()
+        return
     items = load(args.gold)
     dev = [i for i in items if half(i["story"]) == "dev"]
     held = [i for i in items if half(i["story"]) == "held-out"]

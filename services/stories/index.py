@@ -50,6 +50,7 @@ def keep_members(members: list[MemberRecord]) -> list[MemberRecord]:
 class StoryIndex:
     def __init__(self, idf_prior: int = 0) -> None:
         self._idf_prior = idf_prior
+        self._idf_cache: dict[int, float] = {}  # valid until the next change of the state
         self._stories: dict[str, StoryRecord] = {}
         self._df: dict[int, int] = {}
         self._postings: dict[int, set[str]] = {}
@@ -64,7 +65,9 @@ class StoryIndex:
     def stories(self) -> list[StoryRecord]:
         return sorted(self._stories.values(), key=lambda s: s.seq)
 
-    def put(self, story: StoryRecord) -> StoryRecord:
+    def put(self, story: StoryRecord, *, restored: bool = False) -> StoryRecord:
+        """Store ``story`` (its norms recomputed, unless ``restored`` from records that hold them)."""
+        self._idf_cache.clear()
         old = self._stories.get(story.story_id)
         old_terms = set(old.words) | set(old.names) if old is not None else set()
         new_terms = set(story.words) | set(story.names)
@@ -73,6 +76,8 @@ class StoryIndex:
         for term in new_terms - old_terms:
             self._df[term] = self._df.get(term, 0) + 1
             self._postings.setdefault(term, set()).add(story.story_id)
+        if not restored:
+            story = story.model_copy(update={"words_norm": self.norm(story.words), "names_norm": self.norm(story.names)})
         self._stories[story.story_id] = story
         if old is None or old.last_seen != story.last_seen:
             heapq.heappush(self._by_last_seen, (story.last_seen, story.seq, story.story_id))
@@ -91,6 +96,7 @@ class StoryIndex:
         """Remove (and return) the stories whose last article is older than ``horizon``."""
         gone: list[StoryRecord] = []
         heap = self._by_last_seen
+        self._idf_cache.clear()
         while heap and heap[0][0] < horizon:
             last_seen, _, story_id = heapq.heappop(heap)
             story = self._stories.get(story_id)
@@ -105,24 +111,27 @@ class StoryIndex:
     # ------------------------------------------------------------------ scoring
 
     def idf(self, term: int) -> float:
-        return math.log((len(self._stories) + self._idf_prior + 1) / (self._df.get(term, 0) + 1)) + 1.0
+        value = self._idf_cache.get(term)
+        if value is None:
+            value = math.log((len(self._stories) + self._idf_prior + 1) / (self._df.get(term, 0) + 1)) + 1.0
+            self._idf_cache[term] = value
+        return value
 
-    def cosine(self, a: Terms, b: Terms) -> float:
-        """Cosine of the IDF-weighted, sublinear (1 + ln tf) vectors; 0 if either is empty."""
-        if not a or not b:
+    def cosine(self, a: Terms, a_norm: float, b: Terms, b_norm: float) -> float:
+        """Cosine of the IDF-weighted, sublinear (1 + ln tf) vectors; 0 if either is empty.
+
+        ``a`` is the article (the smaller side: the loop runs over it); the norms are given.
+        """
+        if a_norm == 0.0 or b_norm == 0.0:
             return 0.0
-        if len(a) > len(b):
-            a, b = b, a
         dot = 0.0
         for term, weight in a.items():
             other = b.get(term)
             if other is not None:
                 dot += _tf(weight) * _tf(other) * self.idf(term) ** 2
-        if dot == 0.0:
-            return 0.0
-        return dot / (self._norm(a) * self._norm(b))
+        return dot / (a_norm * b_norm)
 
-    def _norm(self, terms: Terms) -> float:
+    def norm(self, terms: Terms) -> float:
         return math.sqrt(sum((_tf(w) * self.idf(t)) ** 2 for t, w in terms.items()))
 
     def candidates(self, words: Terms, names: Terms, limit: int) -> Iterator[StoryRecord]:

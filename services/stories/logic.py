@@ -26,6 +26,7 @@ input order gives the same ids. The state is bounded by the window (event time: 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,6 +136,7 @@ class StoryClusterer:
         self._names = names or NameFinder()
         self._index = StoryIndex(self.settings.idf_prior)
         self._assigned: dict[str, AssignmentRecord] = {}
+        self._assigned_by_time: list[tuple[datetime, str]] = []  # a heap, for eviction
         self._clock: datetime | None = None
         self._seq = 0
 
@@ -155,15 +157,15 @@ class StoryClusterer:
         names = name_terms(self._article_names(article))
         story = self._duplicate_story(article) or self._best_story(words, names, at)
         new_story = story is None
-        member = MemberRecord(id=article.id, at=at, words=words, names=names)
+        member = MemberRecord(id=article.id, at=at, words=words, norm=self._index.norm(words))
         if story is None:
             self._seq += 1
             story = StoryRecord(story_id=story_id_for(article.id), seq=self._seq, title=article.title,
                                 first_seen=at, last_seen=at, article_count=0, sources=[], languages=[],
                                 words={}, names={}, members=[])
-        story = self._index.put(_joined(story, member, article))
+        story = self._index.put(_joined(story, member, names, article))
         record = AssignmentRecord(article_id=article.id, story_id=story.story_id, at=at)
-        self._assigned[article.id] = record
+        self._remember(record)
         return Assignment(story.story_id, new_story, [story, record], evicted)
 
     def _article_names(self, article: StoryArticle) -> list[str]:
@@ -176,17 +178,18 @@ class StoryClusterer:
         return self._index.get(original.story_id) if original is not None else None
 
     def _best_story(self, words: Terms, names: Terms, at: datetime) -> StoryRecord | None:
-        s = self.settings
+        s, index = self.settings, self._index
         best = s.threshold
         chosen: StoryRecord | None = None
-        for story in self._index.candidates(words, names, STORY_MAX_CANDIDATES):
+        words_norm, names_norm = index.norm(words), index.norm(names)
+        for story in index.candidates(words, names, STORY_MAX_CANDIDATES):
             time_factor = self._time_factor(at, story)
             if time_factor <= 0.0:
                 continue
-            centroid = self._index.cosine(words, story.words)
-            member = max(self._index.cosine(words, m.words) for m in story.members)
+            centroid = index.cosine(words, words_norm, story.words, story.words_norm)
+            member = max(index.cosine(words, words_norm, m.words, m.norm) for m in story.members)
             gate = min(1.0, max(centroid, member) / s.names_gate) if s.names_gate > 0 else 1.0
-            names_score = self._index.cosine(names, story.names) * gate
+            names_score = index.cosine(names, names_norm, story.names, story.names_norm) * gate
             score = time_factor * (s.w_centroid * centroid + s.w_member * member + s.w_names * names_score)
             # ties go to the older story, so the decision never depends on dict order
             if score > best or (score == best and (chosen is None or story.seq < chosen.seq)):
@@ -208,10 +211,15 @@ class StoryClusterer:
         self._clock = at
         horizon = at - self.settings.window
         evicted = [s.key() for s in self._index.evict_before(horizon)]
-        stale = [r for r in self._assigned.values() if r.at < horizon]
-        for record in stale:
-            del self._assigned[record.article_id]
-        return evicted + [r.key() for r in stale]
+        stale: list[str] = []
+        while self._assigned_by_time and self._assigned_by_time[0][0] < horizon:
+            _, article_id = heapq.heappop(self._assigned_by_time)
+            stale.append(self._assigned.pop(article_id).key())
+        return evicted + stale
+
+    def _remember(self, record: AssignmentRecord) -> None:
+        self._assigned[record.article_id] = record
+        heapq.heappush(self._assigned_by_time, (record.at, record.article_id))
 
     # ------------------------------------------------------------------ persistence
 
@@ -229,9 +237,9 @@ class StoryClusterer:
             if isinstance(record, StoryRecord):
                 stories.append(record)
             else:
-                clusterer._assigned[record.article_id] = record
+                clusterer._remember(record)
         for story in sorted(stories, key=lambda s: s.seq):
-            clusterer._index.put(story)
+            clusterer._index.put(story, restored=True)
             clusterer._seq = max(clusterer._seq, story.seq)
         times = [r.at for r in clusterer._assigned.values()] + [s.last_seen for s in stories]
         clusterer._clock = max(times) if times else None
@@ -243,7 +251,7 @@ class StoryClusterer:
         return len(self._index), len(self._assigned)
 
 
-def _joined(story: StoryRecord, member: MemberRecord, article: StoryArticle) -> StoryRecord:
+def _joined(story: StoryRecord, member: MemberRecord, names: Terms, article: StoryArticle) -> StoryRecord:
     sources = story.sources if not article.source or article.source in story.sources else [*story.sources, article.source]
     langs = story.languages if not article.language or article.language in story.languages else [
         *story.languages, article.language]
@@ -251,6 +259,6 @@ def _joined(story: StoryRecord, member: MemberRecord, article: StoryArticle) -> 
         "first_seen": min(story.first_seen, member.at), "last_seen": max(story.last_seen, member.at),
         "article_count": story.article_count + 1, "sources": sources[:64], "languages": langs,
         "words": capped(merged(story.words, member.words), words=True),
-        "names": capped(merged(story.names, member.names), words=False),
+        "names": capped(merged(story.names, names), words=False),
         "members": keep_members([*story.members, member]),
     })

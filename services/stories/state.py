@@ -29,7 +29,7 @@ class MemberRecord(BaseModel):
     id: str
     at: datetime
     words: dict[int, float]
-    names: dict[int, float]
+    norm: float = Field(description="norm of the IDF-weighted words when the member joined")
 
 
 class StoryRecord(BaseModel):
@@ -49,6 +49,10 @@ class StoryRecord(BaseModel):
     languages: list[str]
     words: dict[int, float] = Field(description="centroid: summed word-term counts, the heaviest kept")
     names: dict[int, float] = Field(description="summed name-term counts, the heaviest kept")
+    #: norms of the IDF-weighted centroid and names as of the story's last change: stored, not
+    #: recomputed per comparison (that was 90 % of the time), and restored exactly as written
+    words_norm: float = 0.0
+    names_norm: float = 0.0
     members: list[MemberRecord]
 
     def key(self) -> str:
