@@ -87,4 +87,4 @@ ENRICH_MAX_ANALYSED_CHARS = 100_000
 ENRICH_MIN_DETECT_CHARS = 120
 #: Smallest city found by a foreign-language alternate name (geonames lists names of small
 #: towns that are ordinary words in some language: "Mit", "Bei").
-ENRICH_FOREIGN_CITY_MIN_POPULATION = 200_000
+ENRICH_FOREIGN_CITY_MIN_POPULATION = 500_000

@@ -209,9 +209,34 @@ class MultilingualPipeline:
                     covered.append((start, start + len(surface)))
                     break
             else:
-                size = 0
+                size = self._titled_name(a, text, toks, i, lang, persons) if lang not in MODEL_LANGUAGES else 0
+                if size:
+                    covered.append((toks[i][0], toks[i + size - 1][1]))
             i += size or 1
         return covered
+
+    def _titled_name(self, a: Analysis, text: str, toks: list[tuple[int, int]], i: int, lang: str,
+                     persons: list[tuple[int, int, str | None, list[str]]]) -> int:
+        """Without a model, an unknown person is two or three capitalised words right after a title
+        ("Vorstandschef Roland Busch", "el ministro Luis Planas"); one word is never enough."""
+        role = self._role_before(text, toks, i, lang)
+        if role is None:
+            return 0
+        size = 0
+        while size < 3 and i + size < len(toks):
+            start, end = toks[i + size]
+            word = text[start:end]
+            if size and text[toks[i + size - 1][1] : start] != " ":
+                break
+            if not word[:1].isupper() or word.isupper() or self._is_title_or_det(word, lang) \
+                    or fold(word) in stop_words(lang) or self.lookup(word, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION):
+                break
+            size += 1
+        if size < 2:
+            return 0
+        start, end = toks[i][0], toks[i + size - 1][1]
+        persons.append((start, end, text[start:end], [role]))
+        return size
 
     def french_spans(self, a: Analysis, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
                      persons: list[tuple[int, int, str | None, list[str]]]) -> None:
