@@ -22,6 +22,9 @@ MAX_HTML_BYTES = MAX_TEXT_BYTES
 #: every producer of ``articles.enriched``; ingest's larger byte cap only bounds the work of
 #: clean and enrich (enrich reads at most ``ENRICH_MAX_ANALYSED_CHARS`` anyway).
 MAX_BODY_CHARS = 500_000
+#: Largest ``_bulk`` request body the index stage sends; a batch over it goes as several
+#: requests (Elasticsearch refuses bodies over ``http.max_content_length``, 100 MB by default).
+INDEX_MAX_BULK_BYTES = 32 * 1024 * 1024
 #: Highlighting never analyses past this offset (a query option; never more than the index's),
 #: so a longer body written by some other producer still cannot break a search page.
 HIGHLIGHT_MAX_ANALYZED_OFFSET = MAX_BODY_CHARS
@@ -73,6 +76,8 @@ STORY_TERM_BUCKETS = 1 << 22
 #: are kept for nearest-member matching (the story's first article plus the latest ones).
 STORY_MAX_ENTITIES = 48
 STORY_MAX_MEMBERS = 12
+#: Heaviest word terms an article is matched (and kept as a member) with; title words weigh double.
+STORY_MAX_ARTICLE_TERMS = 40
 #: Stories compared in full per article (the best by a cheap inverted-index pre-score).
 STORY_MAX_CANDIDATES = 40
 #: Characters of title + text read per article (longer bodies add nothing for clustering).

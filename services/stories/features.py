@@ -104,6 +104,19 @@ class NameFinder:
 
     def __init__(self, registry: AliasRegistry | None = None) -> None:
         self._registry = registry if registry is not None else AliasRegistry.seeded()
+        self._lengths: dict[str, int] = {}  # first folded word of an alias -> its most words
+        self._indexed_size = -1
+
+    def _longest(self) -> dict[str, int]:
+        """Rebuilt when the registry grows or shrinks (operators correct it at run time)."""
+        if self._indexed_size != len(self._registry):
+            self._lengths = {}
+            for record in self._registry.surfaces():
+                words = fold(record.alias).split()
+                if words:
+                    self._lengths[words[0]] = max(self._lengths.get(words[0], 0), len(words))
+            self._indexed_size = len(self._registry)
+        return self._lengths
 
     def find(self, title: str, text: str) -> list[str]:
         names: list[str] = []
@@ -117,8 +130,10 @@ class NameFinder:
 
     def _registry_names(self, words: list[str]) -> list[str]:
         found: list[str] = []
+        longest = self._longest()
         for i in range(len(words)):
-            for n in range(min(_MAX_NAME_WORDS, len(words) - i), 0, -1):
+            most = longest.get(fold(words[i]), 0)
+            for n in range(min(most, _MAX_NAME_WORDS, len(words) - i), 0, -1):
                 canonical = self._registry.resolve(" ".join(words[i : i + n]))
                 if canonical is not None:
                     found.append(canonical)

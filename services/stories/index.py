@@ -31,9 +31,9 @@ def merged(a: Terms, b: Terms) -> Terms:
     return out
 
 
-def capped(terms: Terms, *, words: bool) -> Terms:
+def capped(terms: Terms, *, words: bool, limit: int | None = None) -> Terms:
     """The heaviest terms (ties: the smaller term id), so the cap is deterministic."""
-    limit = STORY_MAX_TERMS if words else STORY_MAX_ENTITIES
+    limit = limit if limit is not None else STORY_MAX_TERMS if words else STORY_MAX_ENTITIES
     if len(terms) <= limit:
         return terms
     kept = sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
@@ -120,10 +120,12 @@ class StoryIndex:
     def cosine(self, a: Terms, a_norm: float, b: Terms, b_norm: float) -> float:
         """Cosine of the IDF-weighted, sublinear (1 + ln tf) vectors; 0 if either is empty.
 
-        ``a`` is the article (the smaller side: the loop runs over it); the norms are given.
+        The loop runs over the smaller side; the norms are given.
         """
         if a_norm == 0.0 or b_norm == 0.0:
             return 0.0
+        if len(b) < len(a):
+            a, b = b, a
         dot = 0.0
         for term, weight in a.items():
             other = b.get(term)

@@ -38,7 +38,7 @@ from services.stories.features import NameFinder, Terms, name_terms, word_terms
 from services.stories.index import StoryIndex, capped, keep_members, merged
 from services.stories.state import AssignmentRecord, MemberRecord, StateRecord, StoryRecord
 from shared.errors import InvalidArticle
-from shared.limits import MAX_TITLE_CHARS, STORY_MAX_CANDIDATES, STORY_WINDOW
+from shared.limits import MAX_TITLE_CHARS, STORY_MAX_ARTICLE_TERMS, STORY_MAX_CANDIDATES, STORY_WINDOW
 from shared.models import EnrichedArticle
 
 __all__ = ["Assignment", "ClusterSettings", "StoryArticle", "StoryClusterer", "story_id_for"]
@@ -153,7 +153,7 @@ class StoryClusterer:
             return Assignment(earlier.story_id, new_story=False)
         at = article.published_at or self._clock or datetime.fromtimestamp(0).astimezone()
         evicted = self._advance(at)
-        words = word_terms(article.title, article.text)
+        words = capped(word_terms(article.title, article.text), words=True, limit=STORY_MAX_ARTICLE_TERMS)
         names = name_terms(self._article_names(article))
         story = self._duplicate_story(article) or self._best_story(words, names, at)
         new_story = story is None
