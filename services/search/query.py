@@ -195,6 +195,10 @@ def check(p: SearchParams) -> None:
         raise BadQuery("sort must be 'relevance' or 'date'")
     if p.cursor is None and p.page * p.size > MAX_SEARCH_WINDOW:
         raise BadQuery(f"page * size past {MAX_SEARCH_WINDOW:,}: use the next_cursor of the previous page instead")
+    if p.cursor is not None:
+        decode_cursor(p.cursor, p.sort)
+    if p.q:
+        rewrite_query(p.q)
 
 
 def bool_query(p: SearchParams) -> dict[str, Any]:
