@@ -30,7 +30,7 @@ import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -40,6 +40,9 @@ from services.stories.state import AssignmentRecord, MemberRecord, StateRecord, 
 from shared.errors import InvalidArticle
 from shared.limits import MAX_TITLE_CHARS, STORY_MAX_ARTICLE_TERMS, STORY_MAX_CANDIDATES, STORY_WINDOW
 from shared.models import EnrichedArticle
+
+#: the clock of a stream whose very first article has no time (later ones take the stream's clock)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 __all__ = ["Assignment", "ClusterSettings", "StoryArticle", "StoryClusterer", "story_id_for"]
 
@@ -151,7 +154,7 @@ class StoryClusterer:
         earlier = self._assigned.get(article.id)
         if earlier is not None:
             return Assignment(earlier.story_id, new_story=False)
-        at = article.published_at or self._clock or datetime.fromtimestamp(0).astimezone()
+        at = article.published_at or self._clock or _EPOCH
         evicted = self._advance(at)
         words = capped(word_terms(article.title, article.text), words=True, limit=STORY_MAX_ARTICLE_TERMS)
         names = name_terms(self._article_names(article))

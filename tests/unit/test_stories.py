@@ -121,3 +121,18 @@ def test_gold_set_held_out_headlines_beat_the_tuned_baseline() -> None:
     assert f >= 0.8 and f > baseline_f + 0.05, (p, r, f, baseline_f)
     dense = eval_stories.dense(held)
     assert eval_stories.score(dense)[2] >= 0.75
+
+
+def test_gold_set_is_what_it_claims() -> None:
+    items = eval_stories.load()
+    assert all(set(i) == {"id", "title", "text", "published_at", "source", "language", "story"} for i in items)
+    assert len(items) >= 300 and len({i["id"] for i in items}) == len(items)
+    stories = {i["story"] for i in items}
+    assert len(stories) >= 30
+    for story in stories:
+        outlets = {i["source"] for i in items if i["story"] == story}
+        assert len(outlets) >= 5, story
+    assert {i["language"] for i in items} >= {"en", "de", "fr", "es"}
+    assert sum(1 for i in items if not i["text"]) >= 100
+    assert [i["published_at"] for i in items] == sorted(i["published_at"] for i in items)  # arrival order
+    assert {eval_stories.half(s) for s in stories} == {"dev", "held-out"}
