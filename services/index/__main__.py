@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.index.logic import index
+from services.index.logic import Document, index_json
 from services.index.writer import bulk_write
 from shared.es import ensure_index, make_client
 from shared.logs import setup_logging
@@ -23,7 +22,9 @@ class IndexSettings(StageSettings):
     """Index service settings (env prefix NEWSFLOW_INDEX_)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSFLOW_INDEX_", frozen=True, extra="ignore")
-    batch_size: int = Field(default=200, description="Documents per bulk request")
+    # 500 (was 200): Elasticsearch indexes a fuller bulk with less overhead per document; the
+    # request is still split at INDEX_MAX_BULK_BYTES (shared/limits.py)
+    batch_size: int = Field(default=500, description="Documents per batch (one bulk request, unless too big)")
     metrics_port: int = Field(default=9103, description="Prometheus /metrics port (0: off)")
 
 
@@ -32,10 +33,11 @@ def main() -> None:
     setup_logging(settings.log_level, settings.log_format)
     es = make_client(settings)
 
-    def handle(events: list[EnrichedArticle]) -> list[dict[str, Any]]:
-        """The stage function over a batch: each article as its Elasticsearch document."""
+    def handle(events: list[EnrichedArticle]) -> list[Document]:
+        """The stage function over a batch: each article as its Elasticsearch document, serialized
+        once (the events were validated once, from the message bytes, by the stream's decode)."""
         now = datetime.now(UTC)
-        return [index(e, now) for e in events]
+        return [index_json(e, now) for e in events]
 
     def steps(_producer: object) -> list[Step]:
         ensure_index(es, settings.index_alias, settings.index_replicas)  # an outage here is retried

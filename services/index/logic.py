@@ -1,10 +1,18 @@
-"""The index stage's pure function: an EnrichedArticle -> the Elasticsearch document."""
+"""The index stage's pure function: an EnrichedArticle -> the Elasticsearch document.
+
+:func:`index` gives the document as a dict; :func:`index_json` gives the same document as
+the JSON bytes the bulk request carries, which is what the stage writes: the entities (most
+of a document's bytes: every mention of every actor and place) go from the validated model
+to JSON in one pydantic serializer call, instead of into Python dicts that the client's JSON
+encoder then walks again.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.aliases import fold
 from shared.limits import MAX_BODY_CHARS
@@ -15,8 +23,31 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+ENTITIES = {"actors", "places", "topics"}
+
+
+class Document(NamedTuple):
+    """One article's Elasticsearch document, serialized: its ``_id`` and its ``_source`` JSON."""
+
+    id: str
+    source: bytes
+
+
 def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
     """The document stored under ``_id = article.id``. Deterministic but for ``indexed_at``."""
+    # one serializer call for all the entities (per-model dumps were a third of this function)
+    return {**fields(enriched, indexed_at), "entities": enriched.model_dump(include=ENTITIES)}
+
+
+def index_json(enriched: EnrichedArticle, indexed_at: datetime) -> Document:
+    """:func:`index` as JSON bytes (equal once parsed), without the entities passing through dicts."""
+    head = json.dumps(fields(enriched, indexed_at), ensure_ascii=False, separators=(",", ":"))
+    entities = enriched.__pydantic_serializer__.to_json(enriched, include=ENTITIES)
+    return Document(enriched.article.id, b"".join((head[:-1].encode(), b',"entities":', entities, b"}")))
+
+
+def fields(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
+    """Every field of the document but ``entities``: what search filters, sorts and shows."""
     a = enriched.article
     actors = enriched.actors
     places = enriched.places
@@ -44,8 +75,6 @@ def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
         "topic_ids": _unique([t.id for t in enriched.topics]),
         "keywords": enriched.keywords,
         "enrichment_version": enriched.enrichment_version,
-        # one serializer call for all of them (per-model dumps were a third of this function)
-        "entities": enriched.model_dump(include={"actors", "places", "topics"}),
     }
 
 
