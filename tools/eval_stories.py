@@ -138,12 +138,12 @@ def variants(items: list[dict]) -> list[list[dict]]:
 
 
 def report(sets: Iterable[tuple[str, list[dict]]]) -> None:
-    print(f"{'set':<22}{'items':>6}{'stories':>8}   {'P':>6}{'R':>6}{'F1':>6}   {'baseline P/R/F1 (thr)':>26}")
+    print(f"{'set':<27}{'items':>6}{'stories':>8}   {'P':>6}{'R':>6}{'F1':>6}   {'baseline P/R/F1 (thr)':>26}")
     for name, items in sets:
         p, r, f = score(items)
         thr, (bp, br, bf) = best_baseline(items)
         stories = len({i["story"] for i in items})
-        print(f"{name:<22}{len(items):>6}{stories:>8}   {p:6.3f}{r:6.3f}{f:6.3f}   {bp:8.3f}{br:6.3f}{bf:6.3f} ({thr:.2f})")
+        print(f"{name:<27}{len(items):>6}{stories:>8}   {p:6.3f}{r:6.3f}{f:6.3f}   {bp:8.3f}{br:6.3f}{bf:6.3f} ({thr:.2f})")
 
 
 def bench(articles: int = 24_000, days: float = 6.0) -> None:  # noqa: PLR0914
