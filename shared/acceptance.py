@@ -7,13 +7,13 @@ here, and clean calls the same :func:`refusal` (the rule lives once):
 
 * no words at all in ``body`` nor ``html`` (whitespace, control characters, markup only:
   ``<p></p>``, ``&nbsp;``);
-* a feed document (RSS, Atom, RDF, any ``<?xml`` document) pasted as the article;
-* a title that is the whole body (clean removes a title repeated as the first paragraph,
-  which leaves nothing).
+* a feed document (RSS, Atom, RDF, any ``<?xml`` document) pasted as the article.
 
 What a body without a title gets instead of a refusal is :func:`derive_title`: the first
 paragraph of a longer text (the old headline-on-the-first-line convention), or the first
-sentence of a one-paragraph text, which then stays whole in the body.
+sentence of a one-paragraph text, which then stays whole in the body. A title that is the
+whole body (:func:`same_text`) counts as no title: clean used to remove it from the body as
+a repeated headline and refuse what was left, nothing.
 
 What only extraction or boilerplate removal can tell (a page whose text is all navigation, a
 body that is only "Advertisement") is still refused by clean, as a dead letter.
@@ -27,7 +27,7 @@ import re
 from shared.ids import normalise_text
 from shared.limits import DERIVED_TITLE_CHARS
 
-__all__ = ["refusal", "derive_title"]
+__all__ = ["refusal", "derive_title", "same_text"]
 
 _FEED_DOCUMENT = re.compile(r"^\s*(?:\ufeff)?(?:<\?xml\b|<rss\b|<feed\b|<rdf:rdf\b)", re.I)
 _MARKUP = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^<>]{0,2000}>", re.I | re.S)
@@ -53,12 +53,13 @@ def refusal(title: str | None, body: str | None, html: str | None) -> str | None
                     "post its items one by one, or list the feed in the feeds file")
     if not _has_words(body) and not _has_words(html):
         return "no text: body and html hold no words (only spaces, markup or control characters)"
-    if title and body and not html:
-        one_title = normalise_text(title)
-        if one_title and one_title == normalise_text(body):
-            return ("title and body are the same text: put the article's text in body "
-                    "(a body alone is fine: its first sentence becomes the title)")
     return None
+
+
+def same_text(title: str | None, body: str | None) -> bool:
+    """The title is the whole body (case, spaces and punctuation aside)."""
+    one_title = normalise_text(title or "")
+    return bool(one_title) and one_title == normalise_text(body or "")
 
 
 def _bounded(text: str) -> str:

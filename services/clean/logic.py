@@ -15,7 +15,7 @@ import py3langid
 from services.clean.boilerplate import clean_text, normalise_unicode
 from services.clean.extract import MAX_HTML_BYTES, check_html, extract_main_text
 from services.clean.metadata import PageMeta, clean_author, date_in_text, page_metadata
-from shared.acceptance import derive_title, refusal
+from shared.acceptance import derive_title, refusal, same_text
 from shared.errors import InvalidArticle
 from shared.ids import canonical_url, content_hash
 from shared.limits import DERIVED_TITLE_CHARS as MAX_TITLE_CHARS
@@ -75,6 +75,8 @@ def clean(raw: RawArticle) -> CleanArticle:
         meta = page_metadata(html)
 
     title = _one_line(raw.title) or _one_line(meta.title)
+    if body_in and same_text(title, body_in):
+        title = None  # a title that is the whole text is no separate title: derive one below
 
     body = clean_text(body_in, title) if body_in else ""
     if not body and html:

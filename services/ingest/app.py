@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import Counter
 from pydantic import BaseModel
 
-from services.ingest.logic import ArticleSubmission, decode_json, ingest, parse_submission
+from services.ingest.contract import submission_schema
+from services.ingest.logic import decode_json, ingest, parse_submission
 from services.ingest.settings import IngestSettings
 from shared import metrics
 from shared.errors import InvalidArticle
@@ -73,7 +74,7 @@ def _contract() -> dict[str, object]:
     FastAPI cannot infer it; this declares it and every error status with its model."""
     return {
         "requestBody": {"required": True, "content": {"application/json": {
-            "schema": ArticleSubmission.model_json_schema(ref_template="#/components/schemas/{model}")}}},
+            "schema": submission_schema()}}},
         "security": [{"bearer": []}],
     }
 

@@ -8,49 +8,70 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
+
+from services.ingest import contract
 
 from shared.acceptance import refusal
 from shared.errors import InvalidArticle
 from shared.ids import article_id, canonical_url
-from shared.limits import (EARLIEST_PUBLISHED, FUTURE_SLACK, MAX_AUTHOR_CHARS, MAX_JSON_NUMBER_DIGITS,
-                           MAX_SOURCE_CHARS, MAX_TEXT_BYTES, MAX_TITLE_CHARS, MAX_URL_CHARS)
+from shared.limits import EARLIEST_PUBLISHED, FUTURE_SLACK, MAX_JSON_NUMBER_DIGITS, MAX_TEXT_BYTES
 from shared.models import RawArticle
 from shared.topics import describe_validation_error
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$")
 
 
 class ArticleSubmission(BaseModel):
-    """What a user or a feed sends: either ``body`` (text) or ``html`` is required."""
+    """What a user or a feed sends: either ``body`` (text) or ``html`` is required.
+
+    Validated with the patterns of :mod:`services.ingest.contract` (the published schema),
+    lengths counted before blanks are stripped, as the schema counts them.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    url: str | None = Field(default=None, max_length=MAX_URL_CHARS)
-    title: str | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+    url: str | None = None
+    title: str | None = None
     body: str | None = None
     html: str | None = None
     published_at: datetime | None = None
-    source: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS)
-    language: str | None = Field(default=None, pattern=r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})?$")
-    author: str | None = Field(default=None, max_length=MAX_AUTHOR_CHARS)
+    source: str | None = None
+    language: str | None = None
+    author: str | None = None
 
-    @field_validator("url")
+    @field_validator("url", "title", "source", "author", "language", mode="before")
     @classmethod
-    def _http_url(cls, url: str | None) -> str | None:
-        if url is None or url == "":
-            return None
-        if not re.match(r"^https?://[^\s/?#]+[^\s]*$", url, re.IGNORECASE):
-            raise ValueError("must be an absolute http(s) URL")
-        canonical_url(url)  # raises ValueError (in our words) for a bad port or host
+    def _short(cls, value: Any, info: ValidationInfo) -> Any:
+        limit = contract.LENGTHS.get(info.field_name or "")
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise ValueError(f"longer than {limit} characters")
+        if isinstance(value, str) and info.field_name == "language" and not contract.LANGUAGE.match(value):
+            raise ValueError("must be a language code such as en, de or pt-BR")
+        return value
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _http_url(cls, url: Any) -> Any:
+        if url is None or not isinstance(url, str):
+            return url
+        if re.match(r"\s*https?://", url, re.IGNORECASE):
+            canonical_url(url)  # raises ValueError in our words: a bad port, an IPv6 host half closed, no host
+        if not contract.URL.match(url):
+            raise ValueError("must be an absolute http(s) URL (a host name, an optional port, no spaces)")
         return url
 
-    @field_validator("body", "html")
+    @field_validator("body", "html", mode="before")
     @classmethod
-    def _bounded(cls, text: str | None) -> str | None:
-        if text is not None and len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+    def _text(cls, text: Any, info: ValidationInfo) -> Any:
+        if text is None:
+            raise ValueError("must be a string when given (leave the field out instead of null)")
+        if not isinstance(text, str):
+            return text
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
             raise ValueError(f"larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB")
+        if not contract.WORDS.search(text):
+            raise ValueError("holds no words (only spaces, punctuation or control characters)")
         return text
 
     @field_validator("title", "source", "author")
@@ -65,16 +86,9 @@ class ArticleSubmission(BaseModel):
         # OpenAPI contract says); Python callers (feeds) may hand over a datetime
         if value is None or isinstance(value, datetime):
             return value
-        if not isinstance(value, str) or not _DATE_TIME.match(value.strip()):
-            raise ValueError("must be a date-time such as 2025-02-18T10:00:00Z")
+        if not isinstance(value, str) or not contract.DATE_TIME.match(value):
+            raise ValueError("must be an RFC 3339 date-time such as 2025-02-18T10:00:00Z")
         return value.strip()
-
-    @field_validator("body", "html", mode="before")
-    @classmethod
-    def _text_if_given(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("must be a string when given (leave the field out instead of null)")
-        return value
 
     @field_validator("published_at")
     @classmethod

@@ -78,7 +78,7 @@ def test_hostile_input_is_a_4xx_in_our_words_and_counted_as_rejected(isolated_en
         b'{"title": "T", "body": "b", "n": ' + b"7" * 5000 + b"}",
         b"[" * 100_000 + b"]" * 100_000,
         json.dumps({"title": "", "body": "<p></p>"}).encode(),
-        json.dumps({"title": "Same", "body": "Same"}).encode(),
+        json.dumps({"title": "Nothing", "body": "&nbsp;<br>"}).encode(),
         json.dumps({"title": "Feed", "body": '<?xml version="1.0"?><rss><channel/></rss>'}).encode(),
         json.dumps({"title": "Old", "body": "b", "published_at": "0001-01-01T00:00:00Z"}).encode(),
     ]

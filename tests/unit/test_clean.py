@@ -143,8 +143,6 @@ def test_url_falls_back_to_raw_url() -> None:
         ({"title": "T"}, "no text: body and html hold no words (only spaces, markup or control characters)"),
         ({"body": "   "}, "no text: body and html hold no words (only spaces, markup or control characters)"),
         ({"title": "T", "html": "<p></p>"}, "no text: body and html hold no words (only spaces, markup or control characters)"),
-        ({"title": "Same words", "body": "same words."},
-         "title and body are the same text: put the article's text in body (a body alone is fine: its first sentence becomes the title)"),
         ({"title": "T", "html": "<html><body><nav>Home</nav></body></html>"}, "empty after cleaning"),
         ({"title": "T", "html": "<p>" + "x" * (6 * 1024 * 1024) + "</p>"}, "html too large"),
     ],

@@ -25,7 +25,7 @@ def test_ingest_without_url_hashes_content() -> None:
 
 @pytest.mark.parametrize(("payload", "field"), [
     ({"title": "x"}, "body or html"),
-    ({"body": "   "}, "body or html"),
+    ({"body": "   "}, "body: holds no words"),
     ({"body": "x", "url": "ftp://example.org/a"}, "url"),
     ({"body": "x", "url": "javascript:alert(1)"}, "url"),
     ({"body": "x", "url": "https://e.org/" + "a" * 10_000}, "url"),

@@ -17,8 +17,6 @@ RSS = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><t
 
 
 @pytest.mark.parametrize(("payload", "words"), [
-    ({"title": "Putin met Scholz", "body": "Putin met Scholz"}, "same text"),
-    ({"title": "Putin Met Scholz.", "body": "putin met scholz"}, "same text"),
     ({"title": "x", "html": "<p></p>"}, "no words"),
     ({"html": "<html><body>&nbsp;<br></body></html>"}, "no words"),
     ({"title": "t", "body": "<p> </p><br/>"}, "no words"),
@@ -43,6 +41,8 @@ def test_what_clean_would_refuse_is_refused_at_ingest_with_the_same_reason(paylo
     {"title": "", "body": "Putin met Scholz in Berlin on Monday."},
     {"body": "Putin met Scholz in Berlin on Monday. They spoke about gas prices and Ukraine."},
     {"body": "<html><body><p>Putin met Scholz in Berlin on Monday, officials said.</p></body></html>"},
+    {"title": "Putin met Scholz in Berlin on Monday.", "body": "Putin met Scholz in Berlin on Monday."},
+    {"title": "PUTIN MET SCHOLZ in Berlin on Monday", "body": "Putin met Scholz in Berlin on Monday."},
 ])
 def test_a_body_without_a_title_gets_its_first_sentence_as_title(payload: dict) -> None:
     out = clean(ingest(parse_submission(payload), NOW))
@@ -76,6 +76,7 @@ def test_bad_urls_are_refused_in_our_words(url: str, words: str) -> None:
 
 @pytest.mark.parametrize(("body", "words"), [
     (b'{"title": "T", "body": "b", "source": ' + b"9" * 5000 + b"}", "digits"),
+    (b'{"title": "T", "body": "b", "source": -' + b"9" * 5000 + b"}", "digits"),
     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     (b"   ", "empty"),
     (b'{"a": 1', "not JSON"),
@@ -87,8 +88,30 @@ def test_json_that_used_to_crash_is_refused_in_our_words(body: bytes, words: str
 
 
 def test_dates_outside_the_sane_range_are_refused() -> None:
-    for value, words in (("0001-01-01T00:00:00Z", "before 1900"), (12345, "date-time"), ("2025-02-18", "date-time")):
+    for value, words in (("0001-01-01T00:00:00Z", "before 1900"), (12345, "date-time"), ("2025-02-18", "date-time"),
+                         ("2999-01-01T00:00:00Z", "future"), ("2025-02-18T10:00:00", "date-time")):
         with pytest.raises(InvalidArticle) as err:
             parse_submission({"title": "T", "body": "b", "published_at": value})
         assert "published_at" in err.value.reason and words in err.value.reason
     assert parse_submission({"title": "T", "body": "b", "published_at": "2025-02-18T10:00:00Z"}).published_at
+
+
+def test_the_published_schema_and_the_validation_agree_on_edges() -> None:
+    from services.ingest.contract import DATE_TIME, URL, submission_schema
+
+    schema = submission_schema()
+    assert schema["properties"]["url"]["anyOf"][0]["pattern"] == URL.pattern
+    for url in ("https://a.example:65535/x", " http://a.example/x?y=1 ", "HTTPS://A.EXAMPLE"):
+        assert URL.match(url) and parse_submission({"url": url, "body": "b"}).url
+    for url in ("https://a.example:65536/x", "https://[::1]/x", "ftp://a.example/", "https://u@a.example/"):
+        assert not URL.match(url)
+        with pytest.raises(InvalidArticle):
+            parse_submission({"url": url, "body": "b"})
+    assert DATE_TIME.match("2025-02-18T10:00:00.123456+05:30")
+    for field in ("body", "html"):
+        with pytest.raises(InvalidArticle, match=f"{field}: holds no words"):
+            parse_submission({"title": "T", "body": "text", field: "!!! ..."})
+        with pytest.raises(InvalidArticle, match=f"{field}: must be a string"):
+            parse_submission({"title": "T", "body": "text", field: None} if field == "html" else {"body": None, "html": "x"})
+    with pytest.raises(InvalidArticle, match="title: longer than 1000"):
+        parse_submission({"title": " " * 1001, "body": "b"})
