@@ -72,7 +72,7 @@ def evaluate_languages(enricher: Enricher, rows: list[dict], source: Path, show_
         if show_errors and pred ^ gold:
             print(f"[{lang} {i}] missed={sorted(map(str, gold - pred))} extra={sorted(map(str, pred - gold))}")
     print(f"\nPer language, actors + places ({source.relative_to(ROOT)}):\n")
-    print(f"{'lang':<6}{'items':>6}{'TP':>5}{'FP':>5}{'FN':>5}{'P':>8}{'R':>8}{'F1':>8}{'canonical':>11}")
+    print(f"{'lang':<6}{'items':>6}{'TP':>5}{'FP':>5}{'FN':>5}{'P':>8}{'R':>8}{'F1':>8}{'canonical':>14}")
     total = [0] * 6
     for lang in sorted(table) + ["all"]:
         c = table.get(lang, total)
@@ -80,7 +80,7 @@ def evaluate_languages(enricher: Enricher, rows: list[dict], source: Path, show_
             total = [x + y for x, y in zip(total, c)]
         p, r, f = prf(c[0], c[1], c[2])
         canon = f"{c[4]}/{c[3]}={c[4] / c[3]:.2f}" if c[3] else "-"
-        print(f"{lang:<6}{c[5]:>6}{c[0]:>5}{c[1]:>5}{c[2]:>5}{p:>8.3f}{r:>8.3f}{f:>8.3f}{canon:>11}")
+        print(f"{lang:<6}{c[5]:>6}{c[0]:>5}{c[1]:>5}{c[2]:>5}{p:>8.3f}{r:>8.3f}{f:>8.3f}{canon:>14}")
 
 
 def seed_text() -> str:

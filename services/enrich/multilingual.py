@@ -30,7 +30,7 @@ from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
 from .gazetteer import Gazetteer, GeoEntry
 from .records import Analysis, load_data
-from .translit import transliterate
+from .translit import closest_name, transliterate
 
 MODEL_LANGUAGES = ("fr", "ru")
 #: Languages with their own lexicons (determiners, titles, stop words, CLDR country names).
@@ -41,6 +41,9 @@ _MAX_NGRAM = 5
 _MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "LOC": "place", "GPE": "place"}
 #: A model-labelled place may be a smaller city than a scanned word may.
 _MODEL_CITY_MIN_POPULATION = 15_000
+_DE_TITLE_HEADS = ("chef", "chefin", "minister", "ministerin", "prasident", "prasidentin", "kanzler", "kanzlerin",
+                   "vorsitzende", "vorsitzender", "sprecher", "sprecherin", "sekretar", "sekretarin", "direktor",
+                   "direktorin", "trainer", "trainerin", "bischof", "burgermeister", "burgermeisterin")
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class MultilingualPipeline:
         self._det = {lang: frozenset(fold(w) for w in words) for lang, words in lex["determiners"].items()}
         self._conj = {lang: frozenset(words) for lang, words in lex["conjunctions"].items()}
         self._titles = {lang: frozenset(fold(w) for w in words) for lang, words in lex["titles"].items()}
+        self._person_names: list[str] | None = None
 
     def loaded(self) -> list[str]:
         return [lang for lang, fn in (("fr", load_french), ("ru", load_russian)) if fn.cache_info().currsize]
@@ -220,8 +224,8 @@ class MultilingualPipeline:
         """Without a model, an unknown person is two or three capitalised words right after a title
         ("Vorstandschef Roland Busch", "el ministro Luis Planas"); one word is never enough."""
         role = self._role_before(text, toks, i, lang)
-        if role is None:
-            return 0
+        if role is None or not self._is_title(text[toks[i - 1][0] : toks[i - 1][1]], lang):
+            return 0  # "ministro degli Esteri Antonio Tajani": the title must touch the name
         size = 0
         while size < 3 and i + size < len(toks):
             start, end = toks[i + size]
@@ -279,6 +283,9 @@ class MultilingualPipeline:
                 roles.append(text[toks[titled[0]][0] : toks[k - 1][1]])
             start, normal = toks[k][0] if k < len(toks) else end, None
         roles.extend(r for r in [self._role_before(text, toks, first, lang)] if r)
+        last = max((k for k, (s, e) in enumerate(toks) if e <= end), default=-1)
+        while last > first and toks[last][0] > start and self._is_title_or_det(text[toks[last][0] : toks[last][1]], lang):
+            end, last = toks[last - 1][1], last - 1  # "Sébastien Lecornu Premier ministre"
         while end > start and not text[end - 1].isalnum():
             end -= 1
         parts = [(start, end)]
@@ -299,7 +306,7 @@ class MultilingualPipeline:
             hit = (self.lookup(normal, lang, min_pop) if normal else None) or self.lookup(surface, lang, min_pop)
             if hit is None and kind == "person":
                 base = normal or surface
-                hit = Hit("person", transliterate(base) if lang == "ru" else base)
+                hit = Hit("person", closest_name(transliterate(base), self._persons()) if lang == "ru" else base)
             elif hit is None and kind == "organisation" and lang != "ru" and fold(surface) not in stop_words(lang):
                 hit = Hit("organisation", surface)
             if hit is not None:
@@ -348,12 +355,19 @@ class MultilingualPipeline:
             method, conf = ("alias", 0.95) if rec is not None else ("model", 0.6)
             a.add_actor(rec.canonical if rec is not None else name, "person", start, end, method, conf, roles)
 
+    def _persons(self) -> list[str]:
+        if self._person_names is None:
+            self._person_names = sorted({r.canonical for r in self.registry.surfaces() if r.type == "person"})
+        return self._person_names
+
     # ------------------------------------------------------------------ titles
 
     def _is_title(self, word: str, lang: str) -> bool:
         key = fold(word.rstrip("."))
         if lang == "ru":
             return any(key.startswith(stem) for stem in self._titles["ru"])
+        if lang == "de" and key.endswith(_DE_TITLE_HEADS) and word[:1].isupper():
+            return True  # compounds: "SPD-Fraktionschef", "Betriebsratschefin", "Außenministerin"
         return key in self._titles.get(lang, ())
 
     def _is_title_or_det(self, word: str, lang: str) -> bool:
@@ -372,3 +386,4 @@ class MultilingualPipeline:
         if k >= i:
             return None
         return text[toks[k][0] : toks[i - 1][1]]
+

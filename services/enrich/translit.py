@@ -8,6 +8,10 @@ It is deterministic and reversible enough for search; a registry alias overrides
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from shared.aliases import fold
+
 _TABLE = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
     "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
@@ -24,7 +28,7 @@ def _word(word: str) -> str:
         low = low[:-2] + "y"  # Дмитрий -> Dmitry, Юрий -> Yury
     out = []
     for k, ch in enumerate(low):
-        if ch == "е" and (k == 0 or low[k - 1] in _VOWELS):
+        if ch == "е" and (k == 0 or (low[k - 1] in _VOWELS and low[k - 1] != "и")):  # Гергиев -> Gergiev
             out.append("ye")
         else:
             out.append(_TABLE.get(ch, ch))
@@ -35,3 +39,27 @@ def _word(word: str) -> str:
 def transliterate(text: str) -> str:
     """'Сергей Шойгу' -> 'Sergey Shoygu'; hyphenated parts are kept ('Санкт-Петербург' -> 'Sankt-Peterburg')."""
     return " ".join("-".join(_word(part) for part in word.split("-")) for word in text.split())
+
+
+def closest_name(latin: str, known: Iterable[str]) -> str:
+    """A transliterated name close to a known one is that one ("Marko Rubio" is Marco Rubio): same
+    number of words, first letters equal, each word at most one edit apart (two past 7 letters)."""
+    words = fold(latin).split()
+    for canonical in known:
+        other = fold(canonical).split()
+        if len(other) == len(words) and all(
+            x[:1] == y[:1] and _edits(x, y) <= 1 + (len(x) > 7) for x, y in zip(words, other)
+        ):
+            return canonical
+    return latin
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (names are short)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
