@@ -169,8 +169,9 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
             return error(404, "no article with this id")
         except ApiError as exc:
             log.warning("article lookup refused: %s", _root_cause(exc))
-            return error(404 if exc.meta.status == 400 else 503, "no article with this id" if exc.meta.status == 400
-                         else "the search engine failed to answer; retry later")
+            if exc.meta.status == 400:  # an id Elasticsearch cannot hold (over 512 bytes): no such article
+                return error(404, "no article with this id")
+            return error(503, "the search engine failed to answer; retry later")
         except TransportError:
             return error(503, "the search engine is unreachable; retry later")
         return doc["_source"]
