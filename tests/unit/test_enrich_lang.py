@@ -144,3 +144,21 @@ def test_models_loaded_lazily() -> None:
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "['en']"
+
+
+def test_titled_names_without_a_model(enricher: Enricher) -> None:
+    de = run(enricher, "Siemens baut ab\n\nSPD-Fraktionschef Matthias Miersch und Vorstandschef Roland Busch "
+             "sprachen am Montag. Busch sagte, der Präsident der USA habe angerufen.", "de")
+    actors, _ = names(de)
+    assert actors["Roland Busch"].count == 2 and "Vorstandschef" in actors["Roland Busch"].roles
+    assert "Matthias Miersch" in actors and "Siemens" in actors
+    it = run(enricher, "Vertice\n\nIl ministro degli Esteri Antonio Tajani era a Roma.", "it")
+    assert not [a.name for a in it.actors if "Esteri" in a.name]  # the title must touch the name
+
+
+def test_transliteration_snaps_to_a_known_spelling() -> None:
+    from services.enrich.translit import closest_name
+
+    assert closest_name("Marko Rubio", ["Marco Rubio", "Donald Trump"]) == "Marco Rubio"
+    assert closest_name("Marko Polo", ["Marco Rubio"]) == "Marko Polo"
+    assert closest_name("Rubio", ["Marco Rubio"]) == "Rubio"
