@@ -100,6 +100,57 @@ def evaluate_topics(split: str, show_errors: bool, with_entities: bool) -> None:
     print("English recall per section:", ", ".join(f"{s} {ok / n:.2f} ({n})" for s, (ok, n) in sorted(section.items())))
 
 
+def _mentions(enricher: Any, texts: list[str]) -> list[Counter[tuple[str, str]]]:
+    out = []
+    for actors, places, _topics, _kws in enricher.analyse_texts(texts, ["en"] * len(texts)):
+        found: Counter[tuple[str, str]] = Counter()
+        for actor in actors:
+            found.update((m.text, actor.type) for m in actor.mentions)
+        for p in places:
+            found.update((m.text, "place") for m in p.mentions)
+        out.append(found)
+    return out
+
+
+def _f1(gold: list[Counter[tuple[str, str]]], pred: list[Counter[tuple[str, str]]], kind: str | None) -> str:
+    tp = fp = fn = 0
+    for g, p in zip(gold, pred):
+        g = Counter({k: v for k, v in g.items() if kind is None or k[1] == kind})
+        p = Counter({k: v for k, v in p.items() if kind is None or k[1] == kind})
+        tp += sum((g & p).values())
+        fp += sum((p - g).values())
+        fn += sum((g - p).values())
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return f"P {prec:.3f} R {rec:.3f} F1 {f:.3f}"
+
+
+def evaluate_orgs(show_errors: bool) -> None:
+    """Mention-level (surface, type) F1 with the context pass, and with it switched off."""
+    import services.enrich.english as english
+    from services.enrich.logic import Enricher
+
+    rows = [json.loads(line) for line in ORGS.read_text("utf-8").splitlines() if line.strip()]
+    texts = [r["text"] for r in rows]
+    gold = [Counter((s, t) for s, t in r["entities"]) for r in rows]
+    enricher = Enricher()
+    after = _mentions(enricher, texts)
+    real = english.type_organisations
+    english.type_organisations = lambda tokens, cands: (list(cands), frozenset())  # type: ignore[assignment]
+    try:
+        before = _mentions(enricher, texts)
+    finally:
+        english.type_organisations = real
+    print(f"{len(rows)} sentences, {sum(sum(g.values()) for g in gold)} gold mentions")
+    for kind in ("organisation", "person", "place", None):
+        print(f"{kind or 'all':<13} before {_f1(gold, before, kind)}   after {_f1(gold, after, kind)}")
+    if show_errors:
+        for text, g, p in zip(texts, gold, after):
+            if g != p:
+                print(f"  {text}\n    missed {sorted(g - p)} extra {sorted(p - g)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
@@ -108,9 +159,7 @@ def main() -> None:
     ap.add_argument("--orgs", action="store_true")
     args = ap.parse_args()
     if args.orgs:
-        from orgs_eval import evaluate_orgs  # type: ignore[import-not-found]
-
-        evaluate_orgs(ORGS, args.errors)
+        evaluate_orgs(args.errors)
         return
     evaluate_topics(args.split, args.errors, args.entities)
 

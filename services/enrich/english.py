@@ -25,6 +25,7 @@ from shared.aliases import AliasRegistry, fold
 
 from .english_spans import SpanRules
 from .gazetteer import Gazetteer
+from .orgs import type_organisations
 from .records import Analysis, Cand, coarse, end_char, is_latin
 
 # spaCy components the stage does not need. In en_core_web_sm the ``ner`` component carries its
@@ -108,7 +109,8 @@ class EnglishPipeline:
         a.lowers = [t.lower_ for t in a.tokens]
         covered = self.model_spans(a, ents)
         self.scan(a, covered)
-        self.classify(a)
+        a.cands, org_names = type_organisations([t.text for t in a.tokens], a.cands)
+        self.classify(a, org_names)
         self.link_persons(a)
         return a
 
@@ -168,7 +170,7 @@ class EnglishPipeline:
             i += matched or 1
         a.cands.sort(key=lambda c: c.i)
 
-    def classify(self, a: Analysis) -> None:
+    def classify(self, a: Analysis, org_names: frozenset[str] = frozenset()) -> None:
         doc, text, lowers, gaz = a.tokens, a.text, a.lowers, self.gazetteer
         votes: dict[str, Counter[str]] = defaultdict(Counter)
         surf = [text[doc[c.i].idx : end_char(doc, c.j)] for c in a.cands]
@@ -183,6 +185,11 @@ class EnglishPipeline:
             vote = votes.get(key)
             top = vote.most_common(1)[0][0] if vote else None
             label = c.label
+            if key in org_names:  # a club, team or company by its context (orgs.py)
+                rec = self.registry.lookup(s)
+                name = rec.canonical if rec is not None and rec.type == "organisation" else s
+                a.add_actor(name, "organisation", start, end, "rule", 0.75, c.roles)
+                continue
 
             met = self.rules.metonyms.get(key)
             if met is not None:

@@ -30,9 +30,9 @@ RELATIVE_FLOOR = 0.3
 SUBTOPIC_RELATIVE_FLOOR = 0.25
 _K = 6.0
 _MAX_TOPICS = 8
-# Share of a subtopic's evidence that also counts for an intermediate ancestor (per level). A top
-# level always gets its whole subtree's evidence, so the primary (first) topic is the top level
-# with the most evidence, wherever in its subtree the terms sit.
+# Share of a subtopic's evidence that counts for its ancestors (per level) when deciding which
+# topics are kept. A top level's *score* is its whole subtree's evidence, so the primary (first)
+# topic is the top level with the most evidence, wherever in its subtree the terms sit.
 _PROPAGATION = 0.6
 
 
@@ -138,32 +138,36 @@ class TopicClassifier:
         keeps it); ``language`` picks the term list (see :meth:`lexicon`).
         """
         own = self.raw_scores(words, actors, language, title_length)
+        # total: what decides whether a topic is kept (a subtopic passes a share of its evidence
+        # up, per level); subtree: everything under a top level, which ranks the top levels
         total: dict[str, float] = dict.fromkeys(self.nodes, 0.0)
+        subtree: dict[str, float] = {}
         for code, value in own.items():
             total[code] += value
-            ancestors = self._depth_cache[code]
-            for depth, anc in enumerate(ancestors, start=1):
-                # a top level gets all of its subtree's evidence: that is what the primary
-                # topic is chosen by; intermediate levels get a share
-                total[anc] += value if anc == ancestors[-1] else value * _PROPAGATION**depth
+            chain = [code, *self._depth_cache[code]]
+            subtree[chain[-1]] = subtree.get(chain[-1], 0.0) + value
+            for depth, anc in enumerate(chain[1:], start=1):
+                total[anc] += value * _PROPAGATION**depth
         n = max(1, sum(1 for w in words if w.isalpha()))
         scale = _K * max(1.0, math.sqrt(n / 100.0))
-        tops = {c: v for c, v in total.items() if self.nodes[c].parent is None}
-        best_top = max(tops.values(), default=0.0)
+        best_top = max((v for c, v in total.items() if self.nodes[c].parent is None), default=0.0)
         if best_top <= 0.0:
             return []
+        primary = min(subtree, key=lambda c: (-subtree[c], c))
         kept: list[Topic] = []
         for code, value in total.items():
-            score = 1.0 - math.exp(-value / scale)
+            node = self.nodes[code]
+            score = 1.0 - math.exp(-(subtree.get(code, 0.0) if node.parent is None else value) / scale)
             if score < THRESHOLD:
                 continue
-            node = self.nodes[code]
             if node.parent is None:
-                if value < RELATIVE_FLOOR * best_top:
+                if value < RELATIVE_FLOOR * best_top and code != primary:
                     continue
             else:
                 top = self.top_level(code)
-                if total[top] < RELATIVE_FLOOR * best_top or value < SUBTOPIC_RELATIVE_FLOOR * total[top]:
+                if total[top] < RELATIVE_FLOOR * best_top and top != primary:
+                    continue
+                if value < SUBTOPIC_RELATIVE_FLOOR * total[top]:
                     continue
             kept.append(Topic(id=code, label=node.label, parent=node.parent, score=round(score, 3), method="lexicon"))
         kept.sort(key=lambda t: (-t.score, t.id))

@@ -1,0 +1,207 @@
+"""English organisations by context: clubs, national teams and companies named after places or people.
+
+"Japan" in a match report is a team, "Arsenal 2-1 Chelsea" names two clubs, "shares of Ford"
+a company. The model types such names as places or persons (or misses them in a result line);
+:func:`type_organisations` is a pure pass over the article's tokens and the candidate mentions
+of the English pipeline (:class:`~.records.Cand`, token ranges with a label) that
+
+1. repairs and adds the teams of result lines (``Arsenal 2-1 Chelsea``, ``Manchester United 0-3
+   Liverpool``: the model's span "Manchester United 0-" is cut back to the name),
+2. collects organisation cues per name: in a sports text (a result line, or two sports words)
+   a place or name next to a sports role or verb ("Scotland boss", "Japan stun", "beat Wales",
+   "against Brazil") or holding a club word ("Bayern Munich", "Leicester City"); in any text
+   the vocabulary of companies ("shares of", "Ford's chief executive", "carmaker Tesla",
+   "X said it"), and against them the place cue "in X",
+3. decides once per name for the whole document: a name with more organisation cues than
+   place cues is an organisation in every mention.
+
+Persons stay persons: a multi-word PERSON span, or a single word that is the surname of one in
+the same text ("Nadal 6-4"), is never retyped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from shared.aliases import fold
+
+from .records import Cand
+
+_SCORE = re.compile(r"^\d{1,3}$")
+_SCORE_ONE = re.compile(r"^\d{1,3}[-–]\d{1,3}$")
+_DASHES = frozenset({"-", "–"})
+_NEVER = frozenset({"NORP", "SCAN-demonym", "SCAN-metonym"})
+_NOT_NAMES = frozenset("the a an its their his her our this that these those and but".split())
+
+SPORT_WORDS = frozenset(
+    "match matches goal goals scored relegation relegated striker midfielder defender goalkeeper keeper coach manager league cup "
+    "squad season fixture fixtures kick-off half-time penalty penalties stadium tournament qualifier "
+    "qualifiers championship final semi-final quarter-final derby referee fans supporters innings wicket "
+    "wickets try tries rugby football cricket tennis hockey win defeat draw victory".split()
+)
+# words that also say "sport" in a text, besides SPORT_WORDS (the people and the results)
+_SPORT_PEOPLE = frozenset("striker midfielder winger goalkeeper captain players squad fans coach beat beats defeated thrashed stunned".split())
+SPORT_ROLES = frozenset(
+    "striker coach manager boss midfielder defender goalkeeper keeper captain skipper winger forward "
+    "fly-half fans supporters squad side team players player chairman academy head".split()
+)
+SPORT_VERBS_AFTER = frozenset(
+    "beat beats defeated thrashed stunned stun stuns edged hammered overcame routed won win wins lost lose "
+    "loses drew draw draws held sacked signed sign appointed cruised equalised scored trail lead top".split()
+)
+SPORT_BEFORE = frozenset("beat beats beating defeated against versus vs v v. thrashed stun stuns stunned edged hammered joined".split())
+SPORT_BEFORE2 = frozenset({("signed", "for"), ("move", "to"), ("loan", "from"), ("loan", "to"), ("win", "over"),
+                           ("draw", "with"), ("defeat", "to"), ("loss", "to"), ("lost", "to"), ("win", "against")})
+# club words after another name ("Newcastle United", "Tottenham Hotspur"): the strong ones name
+# a club anywhere, the others only in a sports text ("Mexico City" is a place); and club words
+# that lead a name in a sports text ("Bayern Munich", "Real Madrid")
+CLUB_STRONG = frozenset("fc afc united rovers wanderers albion hotspur athletic".split())
+CLUB_AFTER = CLUB_STRONG | frozenset("city villa rangers county town".split())
+CLUB_BEFORE = frozenset("fc afc bayern borussia real atletico atlético inter olympique sporting dynamo spartak".split())
+COMPANY_AFTER = frozenset(
+    "shares stock profits profit revenue revenues sales earnings shareholders investors ceo executives "
+    "spokesman spokeswoman spokesperson board dividend".split()
+)
+COMPANY_AFTER2 = frozenset({("chief", "executive"), ("said", "it"), ("says", "it"), ("shares", "fell"),
+                            ("shares", "rose")})
+COMPANY_BEFORE = frozenset(
+    "carmaker automaker retailer supermarket airline brewer chipmaker insurer lender conglomerate firm "
+    "maker giant manufacturer rival".split()
+)
+COMPANY_BEFORE2 = frozenset({("shares", "of"), ("shares", "in"), ("stake", "in"), ("takeover", "of"), ("bid", "for"),
+                             ("acquisition", "of"), ("merger", "with"), ("subsidiary", "of"), ("owned", "by"),
+                             ("bought", "by"), ("sold", "to")})
+
+
+def _is_cap(tok: str) -> bool:
+    return tok[:1].isupper()
+
+
+def _score_at(low: Sequence[str], k: int) -> int:
+    """Tokens a score takes at k ("2", "-", "1" or "2-1"); 0 when there is none."""
+    if k < len(low) and _SCORE_ONE.match(low[k]):
+        return 1
+    if k + 2 < len(low) and _SCORE.match(low[k]) and low[k + 1] in _DASHES and _SCORE.match(low[k + 2]):
+        return 3
+    return 0
+
+
+def _result_teams(toks: Sequence[str], low: Sequence[str]) -> list[tuple[int, int]]:
+    """Token ranges of the names either side of a score: "Arsenal 2-1 Chelsea"."""
+    out: list[tuple[int, int]] = []
+    k = 0
+    while k < len(toks):
+        size = _score_at(low, k)
+        if not size:
+            k += 1
+            continue
+        if _score_at(low, k + size) or (k + size < len(low) and low[k + size] == "," and _score_at(low, k + size + 1)):
+            k += size  # a set score of a tennis match ("6-4, 6-3"): players, not teams
+            continue
+        i = k
+        while i > 0 and k - i < 3 and _is_cap(toks[i - 1]) and toks[i - 1].isalpha():
+            i -= 1
+        if i < k:
+            out.append((i, k))
+        j = k + size
+        while j < len(toks) and j - (k + size) < 3 and _is_cap(toks[j]) and toks[j].isalpha():
+            j += 1
+        if j > k + size:
+            out.append((k + size, j))
+        k += size
+    return out
+
+
+def _trimmed(c: Cand, toks: Sequence[str], low: Sequence[str]) -> tuple[int, int]:
+    """The span without a leading company noun ("Carmaker Volkswagen") or trailing words that are
+    not part of a name ("Tottenham Hotspur face", "Manchester United 0-"), extended by an adjacent
+    club word the model left out ("Real" + "Madrid", "Leicester" + "City")."""
+    i, j = c.i, c.j
+    if j - i >= 2 and low[i] in COMPANY_BEFORE:
+        i += 1
+    while j > i + 1:
+        last, before = toks[j - 1], toks[j - 2]
+        if _SCORE.match(last) or _SCORE_ONE.match(last) or (last in _DASHES and _SCORE.match(before)):
+            j -= 1  # "Manchester United 0-"
+        elif last.isalpha() and last.islower() and _is_cap(before) and before.isalpha():
+            j -= 1  # "Tottenham Hotspur face"; not "Lai Ching-te", whose last word follows a hyphen
+        else:
+            break
+    if i > 0 and low[i - 1] in CLUB_BEFORE and _is_cap(toks[i - 1]):
+        i -= 1
+    if j < len(toks) and low[j] in CLUB_AFTER and _is_cap(toks[j]):
+        j += 1
+    return i, j
+
+
+def _repaired(cands: Sequence[Cand], toks: Sequence[str], low: Sequence[str], teams: set[tuple[int, int]]) -> list[Cand]:
+    """Candidates with spans repaired (see :func:`_trimmed`), teams of result lines the model
+    missed added, and single capitalised words right before a company or sports word ("Philips
+    shareholders", "Ajax fans") added."""
+    out: list[Cand] = []
+    taken: set[int] = set()
+    for c in cands:
+        i, j = _trimmed(c, toks, low)
+        if any(k in taken for k in range(i, j)):
+            i, j = c.i, c.j  # an extension would overlap the previous candidate
+        label = "ORG" if (i, j) in teams else c.label  # "Manchester United 0-" was a PERSON
+        out.append(Cand(i, j, label, list(c.roles), c.had_the) if (i, j, label) != (c.i, c.j, c.label) else c)
+        taken.update(range(i, j))
+    for i, j in teams:
+        if not any(k in taken for k in range(i, j)):
+            out.append(Cand(i, j, "ORG"))
+            taken.update(range(i, j))
+    for k in range(len(toks) - 1):
+        if k in taken or not (_is_cap(toks[k]) and toks[k].isalpha()) or low[k] in _NOT_NAMES:
+            continue
+        if low[k + 1] in COMPANY_AFTER or low[k + 1] in ("fans", "supporters", "striker", "midfielder", "coach"):
+            out.append(Cand(k, k + 1, "SCAN-organisation"))
+            taken.add(k)
+    out.sort(key=lambda c: (c.i, c.j))
+    return out
+
+
+def type_organisations(tokens: Sequence[str], cands: Sequence[Cand]) -> tuple[list[Cand], frozenset[str]]:
+    """(candidates, folded names that are organisations in this document).
+
+    ``tokens`` are the document's token texts (case kept); ``cands`` the pipeline's candidate
+    mentions. Pure: the input candidates are not changed; the returned list may hold repaired
+    copies and added result-line teams.
+    """
+    low = [t.lower() for t in tokens]
+    persons = {(c.i, c.j) for c in cands if c.label == "PERSON" and c.j - c.i >= 2}
+    surnames = {low[j - 1] for _i, j in persons}
+    teams = {t for t in _result_teams(tokens, low) if t not in persons and not (t[1] - t[0] == 1 and low[t[0]] in surnames)}
+    out = _repaired(cands, tokens, low, teams)
+    sporty = bool(teams) or sum(1 for w in low if w in SPORT_WORDS or w in _SPORT_PEOPLE) >= 2
+    org: Counter[str] = Counter()
+    place: Counter[str] = Counter()
+    for c in out:
+        club = c.j - c.i >= 2 and (
+            any(w in CLUB_STRONG or (sporty and w in CLUB_AFTER) for w in low[c.i + 1 : c.j])
+            or (sporty and low[c.i] in CLUB_BEFORE)
+        )
+        if c.label in _NEVER or (c.label == "PERSON" and c.j - c.i >= 2 and not club):
+            continue
+        if c.j - c.i == 1 and low[c.i] in surnames:
+            continue
+        name = fold(" ".join(tokens[c.i : c.j]))
+        prev = low[c.i - 1] if c.i > 0 else ""
+        prev2 = (low[c.i - 2], prev) if c.i > 1 else ("", prev)
+        k = c.j + 1 if c.j < len(low) and low[c.j] in ("'s", "’s") else c.j
+        nxt = low[k] if k < len(low) else ""
+        nxt2 = (nxt, low[k + 1] if k + 1 < len(low) else "")
+        cues = int(club)
+        if sporty:
+            cues += (c.i, c.j) in teams
+            cues += prev in SPORT_BEFORE or prev2 in SPORT_BEFORE2
+            cues += nxt in SPORT_ROLES or nxt in SPORT_VERBS_AFTER
+        cues += prev in COMPANY_BEFORE or prev2 in COMPANY_BEFORE2
+        cues += nxt in COMPANY_AFTER or nxt2 in COMPANY_AFTER2
+        if cues:
+            org[name] += cues
+        elif prev == "in":
+            place[name] += 1
+    return out, frozenset(n for n, v in org.items() if v > place[n])
