@@ -100,8 +100,8 @@ test-cluster: install ## the pipeline on 3 Kafka brokers + 2 Elasticsearch nodes
 test-faults: install ## the full fault campaign (long)
 	@$(BIN)/python -m pytest tests/e2e -q -m faults -s
 
-bench: install ## benchmarks: limits, stages, end to end (writes .bench/*.json)
-	@$(BIN)/python -m benchmarks.run
+bench: install ## benchmarks: limits, stages, end to end (starts Kafka/ES if down; exit 1 if a section fails)
+	@$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 bench-enrich: install
 	@$(BIN)/python -m benchmarks.run --only enrich

@@ -191,3 +191,68 @@ def wait_healthy(urls: Iterable[str], services: Iterable[Service], timeout: floa
                 raise RuntimeError("services not healthy: " + "; ".join(
                     f"{svc.stage}: {svc.tail(3)}" for svc in services))
             time.sleep(0.3)
+
+
+# --------------------------------------------------------------------------- servers
+
+LAUNCHER = REPO / "deploy" / "local" / "infra.py"
+#: where deploy/local/infra.py runs each server, and its name there
+LOCAL = {"kafka": "127.0.0.1:9092", "elasticsearch": "http://127.0.0.1:9200"}
+
+
+def server_up(name: str) -> bool:
+    """Whether Kafka (``name="kafka"``) or Elasticsearch answers at the configured address."""
+    if name == "elasticsearch":
+        try:
+            return httpx.get(f"{ES_URL.split(',')[0]}/_cluster/health", timeout=3).status_code == 200
+        except httpx.HTTPError:
+            return False
+    host, _, port = KAFKA.split(",")[0].rpartition(":")
+    try:  # a closed port answers at once; kafka-python would wait out its bootstrap timeout
+        socket.create_connection((host, int(port)), timeout=3).close()
+    except (OSError, ValueError):
+        return False
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=KAFKA.split(","), request_timeout_ms=5000,
+                                 client_id="newsflow-bench")
+    except Exception:  # noqa: BLE001 - NoBrokersAvailable and friends: not up
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        admin.close()
+
+
+def start_servers() -> list[str]:
+    """Start (with the local launcher, as the test fixtures do) whichever of Kafka and
+    Elasticsearch is not answering; returns the names started, for :func:`stop_servers`.
+
+    Raises RuntimeError when a server is down at an address the launcher does not serve (it
+    will not start a local one in place of the one you named), or when the launcher fails.
+    """
+    configured = {"kafka": KAFKA, "elasticsearch": ES_URL}
+    started: list[str] = []
+    for name in ("kafka", "elasticsearch"):
+        if server_up(name):
+            continue
+        if configured[name] != LOCAL[name]:
+            raise RuntimeError(f"{name} does not answer at {configured[name]}, and that is not the local "
+                               f"launcher's address ({LOCAL[name]}): start it, or unset the variable")
+        print(f"[bench] {name} is not running: starting it with deploy/local/infra.py", file=sys.stderr, flush=True)
+        done = subprocess.run([python(), str(LAUNCHER), "start", name], cwd=REPO)
+        if done.returncode != 0 or not server_up(name):
+            stop_servers(started)
+            raise RuntimeError(f"could not start {name} (deploy/local/infra.py start {name}: "
+                               f"exit {done.returncode}); see var/log/")
+        started.append(name)
+    return started
+
+
+def stop_servers(names: Iterable[str]) -> None:
+    """Stop the servers this run started (and only those)."""
+    for name in names:
+        print(f"[bench] stopping {name} (this run started it)", file=sys.stderr, flush=True)
+        subprocess.run([python(), str(LAUNCHER), "stop", name], cwd=REPO)

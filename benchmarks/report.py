@@ -48,6 +48,13 @@ def rows(r: dict[str, Any]) -> list[dict[str, str]]:
         ratio = i["rate"] / bulk["rate"] if bulk and i.get("rate") else None
         row("index stage alone / raw ES bulk", _f(i["rate"], " art/s"), _f(bulk and bulk["rate"], " art/s"),
             _f(ratio, "", 2), f">= {TARGETS['index']}", judge(None if ratio is None else ratio >= TARGETS["index"]))
+        if bulk and bulk.get("preserialized_rate") and i.get("rate"):
+            row("index stage alone / ES _bulk of bodies serialized beforehand (ES alone)", _f(i["rate"], " art/s"),
+                _f(bulk["preserialized_rate"], " art/s"), _f(i["rate"] / bulk["preserialized_rate"], "", 2), "",
+                "info")
+        if i.get("runs_rates"):
+            row("index stage alone: rate of each run (best counts)",
+                ", ".join(_f(x, "", 0) for x in i["runs_rates"]) + " art/s", "", "", "", "info")
     x2 = stages.get("enrich_x2")
     if x2 and e and x2.get("rate") and e.get("rate"):
         row("scale-out: 2 enrich workers / 1 worker", _f(x2["rate"], " art/s"), _f(e["rate"], " art/s"),
@@ -87,8 +94,9 @@ def rows(r: dict[str, Any]) -> list[dict[str, str]]:
     if p:
         row(f"profile: enrich_batch under pyinstrument ({p['articles']} art)", _f(p["rate"], " art/s"),
             "", "", "", "info")
+    status = r.get("sections") or {}
     for name, err in (r.get("errors") or {}).items():
-        row(f"ERROR in {name}", err[:120], "", "", "", "FAIL")
+        row(f"{status.get(name, 'failed').upper()}: section {name}", err[:120], "", "", "", "FAIL")
     return out
 
 
