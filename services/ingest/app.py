@@ -84,8 +84,12 @@ def create_app(settings: IngestSettings, publish: Publish) -> FastAPI:
                   description="Submit articles: POST /articles with a JSON body; writes need a bearer token.")
     limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     token = settings.write_token()
-    if token is None:
-        log.warning("no ingest token set (NEWSFLOW_INGEST_TOKEN or _TOKEN_FILE): anyone who reaches this port can write")
+    closed = token is None and not settings.open_writes
+    if closed:
+        log.error("no ingest token set (NEWSFLOW_INGEST_TOKEN or _TOKEN_FILE): every write is refused; "
+                  "`make run` makes one in var/ingest.token")
+    elif token is None:
+        log.warning("NEWSFLOW_INGEST_OPEN_WRITES: no token, anyone who reaches this port can write")
 
     add_operations_routes(app)
     protect(app, settings.hosts(), settings.origins(), writes=[("POST", "/articles")])
@@ -98,6 +102,8 @@ def create_app(settings: IngestSettings, publish: Publish) -> FastAPI:
               responses={code: {"model": ErrorBody, "description": text} for code, text in _ERRORS.items()},
               openapi_extra=_contract())
     async def post_article(request: Request) -> Response:
+        if closed:
+            return refuse(401, "writes are closed: this ingest has no token configured (NEWSFLOW_INGEST_TOKEN)")
         if token is not None:
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):

@@ -24,6 +24,9 @@ class IngestSettings(CommonSettings):
     token_file: str | None = Field(
         default=None, description="File holding the bearer token (read at start when NEWSFLOW_INGEST_TOKEN is unset; "
                                   "`make run` writes var/ingest.token once)")
+    open_writes: bool = Field(
+        default=False, description="Accept writes without a token when none is configured (tests, a sealed "
+                                   "network); off: with no token every write is refused with 401")
     allowed_hosts: str = Field(
         default="", description="Host names accepted on writes besides localhost, 127.0.0.1, [::1] and 'ingest' "
                                 "(comma separated); any other Host header gets 421 (DNS rebinding)")

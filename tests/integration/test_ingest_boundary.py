@@ -114,3 +114,9 @@ def test_contract_headers_and_docs_of_both_apps(isolated_env: dict[str, str]) ->
         assert "<script" not in docs.lower() and "cdn" not in docs.lower() and "/openapi.json" in docs
     page = search.get("/")
     assert page.status_code == 200 and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_without_a_token_writes_are_closed_by_default(isolated_env: dict[str, str]) -> None:
+    api = TestClient(bootstrap(IngestSettings(open_writes=False)), base_url=BASE)
+    resp = api.post("/articles", json={"title": "t", "body": "NATO ministers met in Brussels."})
+    assert resp.status_code == 401 and "writes are closed" in resp.json()["error"]
