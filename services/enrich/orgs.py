@@ -143,6 +143,12 @@ def _repaired(cands: Sequence[Cand], toks: Sequence[str], low: Sequence[str], te
     out: list[Cand] = []
     taken: set[int] = set()
     for c in cands:
+        inside = sorted(t for t in teams if c.i <= t[0] and t[1] <= c.j)
+        if len(inside) == 2:  # "Everton 1-1 Fulham" taken as one name: the two teams
+            for i, j in inside:
+                out.append(Cand(i, j, "ORG"))
+                taken.update(range(i, j))
+            continue
         i, j = _trimmed(c, toks, low)
         if any(k in taken for k in range(i, j)):
             i, j = c.i, c.j  # an extension would overlap the previous candidate
@@ -171,7 +177,11 @@ def type_organisations(tokens: Sequence[str], cands: Sequence[Cand]) -> tuple[li
     copies and added result-line teams.
     """
     low = [t.lower() for t in tokens]
-    persons = {(c.i, c.j) for c in cands if c.label == "PERSON" and c.j - c.i >= 2}
+    persons = {
+        (c.i, c.j)
+        for c in cands
+        if c.label == "PERSON" and c.j - c.i >= 2 and not any(_score_at(low, k) for k in range(c.i, c.j))
+    }
     surnames = {low[j - 1] for _i, j in persons}
     teams = {t for t in _result_teams(tokens, low) if t not in persons and not (t[1] - t[0] == 1 and low[t[0]] in surnames)}
     out = _repaired(cands, tokens, low, teams)

@@ -114,3 +114,9 @@ def test_through_the_english_pipeline() -> None:
     orgs = {a.name for a in actors if a.type == "organisation"}
     assert {"Arsenal", "Chelsea"} <= orgs
     assert not {"Arsenal", "Chelsea"} & {p.name for p in places}
+
+
+def test_one_span_over_a_result_line_is_split_into_its_teams() -> None:
+    toks, out, names = run("Everton 1-1 Fulham : a late penalty", [("Everton 1-1 Fulham", "PERSON")])
+    assert spans(toks, out) == [("Everton", "ORG"), ("Fulham", "ORG")]
+    assert names == {"everton", "fulham"}
