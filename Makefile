@@ -16,7 +16,7 @@ NEWSFLOW_WORKERS ?=
 export NEWSFLOW_WORKERS
 
 .PHONY: help install run up stop infra-up infra-down services-up services-down feed-sample demo status \
-        test test-unit test-integration test-e2e test-faults test-cluster bench bench-enrich eval-clean eval-enrich eval-stories \
+        test test-unit test-integration test-e2e test-faults test-cluster bench bench-enrich eval-clean eval-enrich eval-topics eval-stories \
         schemas lint compose-check clean-var
 
 help:
@@ -108,6 +108,9 @@ bench-enrich: install
 
 eval-clean: install ## extraction quality on the dev set (P, R, F1, empties)
 	@$(BIN)/python tools/eval_clean.py
+
+eval-topics: install ## topic accuracy per language on the written topics set (dev and held-out halves)
+	@$(BIN)/python tools/eval_topics.py
 
 eval-enrich: install ## enrichment quality on the gold set
 	@$(BIN)/python tools/eval_enrich.py
