@@ -39,6 +39,8 @@ _MAX_NGRAM = 5
 _MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "LOC": "place", "GPE": "place"}
 #: A model-labelled place may be a smaller city than a scanned word may.
 _MODEL_CITY_MIN_POPULATION = 15_000
+_ROMANCE_CITY_MIN_POPULATION = 100_000
+_NAME_PARTICLES = frozenset({"de", "da", "di", "del", "della", "do", "dos", "du", "von", "van", "der", "den", "le", "la", "y", "e"})
 _LANGUAGE_COUNTRIES = {"de": ("DE",), "fr": ("FR",), "es": ("ES",), "it": ("IT",), "ru": ("RU",)}
 _DE_TITLE_HEADS = ("chef", "chefin", "minister", "ministerin", "prasident", "prasidentin", "kanzler", "kanzlerin",
                    "vorsitzende", "vorsitzender", "sprecher", "sprecherin", "sekretar", "sekretarin", "direktor",
@@ -61,6 +63,7 @@ class MultilingualPipeline:
         lex = lexicon()
         self._det = {lang: frozenset(fold(w) for w in words) for lang, words in lex["determiners"].items()}
         self._conj = {lang: frozenset(words) for lang, words in lex["conjunctions"].items()}
+        self._loc = {lang: frozenset(words) for lang, words in lex["locatives"].items()}
         self._titles = {lang: frozenset(fold(w) for w in words) for lang, words in lex["titles"].items()}
         self._person_names: list[str] | None = None
 
@@ -127,7 +130,7 @@ class MultilingualPipeline:
                 if any(text[toks[k][1] : toks[k + 1][0]] not in (" ", "-") for k in range(i, i + size - 1)):
                     continue
                 surface = text[start:end].rstrip(".")
-                hit = self.lookup(surface, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION)
+                hit = self.lookup(surface, lang, self._min_population(text, toks, i, lang))
                 if hit is not None and hit.kind == "place" and self._inside_name(text, toks, i, i + size, lang):
                     hit = None  # "Ana Belén Gómez", "Jéssica de León": a place name inside a person's
                 if hit is not None:
@@ -163,6 +166,13 @@ class MultilingualPipeline:
         start, end = toks[i][0], toks[i + size - 1][1]
         persons.append((start, end, text[start:end], [role]))
         return size
+
+    def _min_population(self, text: str, toks: list[tuple[int, int]], i: int, lang: str) -> int:
+        """Smallest town a scanned word may name: any after a locative ("in Erlangen"); else larger
+        cities only, larger still in German, where every noun is capitalised ("Essen", "Halle")."""
+        if i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]] in self._loc.get(lang, ()):
+            return _MODEL_CITY_MIN_POPULATION
+        return ENRICH_FOREIGN_CITY_MIN_POPULATION if lang == "de" else _ROMANCE_CITY_MIN_POPULATION
 
     @staticmethod
     def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> bool:
@@ -249,6 +259,8 @@ class MultilingualPipeline:
                 continue
             min_pop = _MODEL_CITY_MIN_POPULATION if kind == "place" else ENRICH_FOREIGN_CITY_MIN_POPULATION
             hit = (self.lookup(normal, lang, min_pop) if normal else None) or self.lookup(surface, lang, min_pop)
+            if hit is None and kind == "person" and not _name_shaped(surface):
+                continue  # "ministri degli Esteri del G7", "sono riuniti"
             if hit is None and kind == "person":
                 base = normal or surface
                 hit = Hit("person", closest_name(transliterate(base), self._persons()) if lang == "ru" else base)
@@ -332,3 +344,10 @@ class MultilingualPipeline:
             return None
         return text[toks[k][0] : toks[i - 1][1]]
 
+
+def _name_shaped(surface: str) -> bool:
+    """Every word capitalised but name particles ("Lula da Silva", "Ursula von der Leyen"), no digits."""
+    words = surface.replace("-", " ").split()
+    return not any(ch.isdigit() for ch in surface) and all(
+        w[:1].isupper() or w in _NAME_PARTICLES for w in words
+    )
