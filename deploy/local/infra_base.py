@@ -261,11 +261,15 @@ class Component:
         left = [p for p in pids if pid_alive(p)]
         if left:
             say(f"{self.name}: still alive after {sig_timeout:.0f}s, sending SIGKILL to {left}")
-            for pid in left:
-                self._signal(pid, signal.SIGKILL)
-            deadline = time.monotonic() + 10
-            while any(pid_alive(p) for p in left) and time.monotonic() < deadline:
-                time.sleep(0.1)
+            self._kill(left)
+
+    def _kill(self, pids: list[int]) -> None:
+        """SIGKILL each process group and wait (10 s at most) until they are gone."""
+        for pid in pids:
+            self._signal(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     @staticmethod
     def _signal(pid: int, sig: int) -> None:
@@ -290,11 +294,7 @@ class Component:
             say(f"{self.name}: not running")
         elif sig == signal.SIGKILL:
             say(f"{self.name}: SIGKILL {pids}")
-            for p in pids:
-                self._signal(p, signal.SIGKILL)
-            deadline = time.monotonic() + 10
-            while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
-                time.sleep(0.1)
+            self._kill(pids)
         else:
             t0 = time.monotonic()
             say(f"{self.name}: stopping {pids} (SIGTERM, SIGKILL after {STOP_TIMEOUT}s)")
