@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 from elasticsearch import Elasticsearch, helpers
 
+from shared.es import make_client
 from shared.kafka import topic
 from shared.settings import CommonSettings
 from shared.topics import DEAD_LETTER, decode
@@ -264,7 +265,7 @@ def read_index(es: Elasticsearch, alias: str) -> dict[str, Doc]:
 
 def account(settings: CommonSettings, accepted: dict[str, str], timeout: float) -> tuple[dict[str, Doc], set[str]]:
     """Wait until every accepted id is indexed or dead-lettered; return (the index's docs, dead ids)."""
-    es = Elasticsearch(settings.elasticsearch_url, request_timeout=30)
+    es = make_client(settings)
     deadline = time.monotonic() + timeout
     docs: dict[str, Doc] = {}
     dead: set[str] = set()
@@ -323,7 +324,7 @@ def run_campaign(name: str, pipeline, settings: CommonSettings, n: int, rate: fl
     articles = make_articles(n, run=f"{slug}-{int(time.time())}", bad_every=bad_every)
     stream, resends = with_resends(articles, resend_every, lag=int(rate * 2), bad_every=bad_every)
     sender = Sender(pipeline.ingest_url)
-    es = Elasticsearch(settings.elasticsearch_url, request_timeout=30)
+    es = make_client(settings)
     copier = CopySender(sender, es, settings.index_alias, syndicated_copies(articles, copy_every, bad_every))
     n_copies = len(copier.pending)
     errors: list[BaseException] = []
