@@ -19,6 +19,7 @@ from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 
 from shared.es import index_name
+from deploy.local import services as launcher
 from shared.kafka import MAX_MESSAGE_BYTES, ensure_topics
 from shared.settings import CommonSettings
 
@@ -177,20 +178,14 @@ def assigned_consumer(topics: list[str]) -> KafkaConsumer:
 
 
 def wait_healthy(urls: Iterable[str], services: Iterable[Service], timeout: float) -> None:
-    """Until every URL answers 200 on /health; raises with the services' log tails otherwise."""
+    """Until every URL answers 200 on /health (the launcher's one wait); raises with the services'
+    log tails otherwise."""
     services = list(services)
-    deadline = time.monotonic() + timeout
-    for url in urls:
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or not all(svc.alive() for svc in services):
-                raise RuntimeError("services not healthy: " + "; ".join(
-                    f"{svc.stage}: {svc.tail(3)}" for svc in services))
-            time.sleep(0.3)
+    try:
+        launcher.wait_healthy(urls, alive=lambda: all(svc.alive() for svc in services), timeout=timeout)
+    except TimeoutError as exc:
+        raise RuntimeError(f"services not healthy ({exc}): " + "; ".join(
+            f"{svc.stage}: {svc.tail(3)}" for svc in services)) from exc
 
 
 # --------------------------------------------------------------------------- servers

@@ -21,13 +21,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("NEWSFLOW_VAR", REPO / "var"))
 LOGS, RUN = VAR / "log", VAR / "run"
 SERVICES = ("ingest", "clean", "enrich", "index", "search")
-HTTP_HEALTH = {"ingest": "http://127.0.0.1:{port}/health", "search": "http://127.0.0.1:{port}/health"}
+HTTP_SERVICES = ("ingest", "search")
 DEFAULT_PORTS = {"ingest": 8001, "search": 8000}
 METRICS_PORTS = {"clean": 9101, "enrich": 9102, "index": 9103}
 
@@ -68,21 +69,23 @@ def start_one(service: str, instance: int, env: dict[str, str]) -> int:
     return proc.pid
 
 
-def wait_http(service: str, url: str, pid: int, timeout: float = 90) -> None:
+def wait_healthy(urls: Iterable[str], alive: Callable[[], bool] = lambda: True, timeout: float = 90) -> None:
+    """Until every service URL answers 200 on /health: the one health wait of the project
+    (``make run``, the e2e tests and the benchmarks all call it). Raises TimeoutError naming the
+    URL when ``timeout`` passes or ``alive()`` turns false (a service died while starting)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        if not alive(pid):
-            break
-        time.sleep(0.5)
-    log = LOGS / f"{service}.log"
-    tail = log.read_text(errors="replace").splitlines()[-30:] if log.exists() else []
-    sys.exit(f"{service} did not become healthy at {url}; its log is {log}:\n" + "\n".join(tail))
+    for url in urls:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or not alive():
+                raise TimeoutError(f"{url} did not become healthy"
+                                   + ("" if alive() else " (a service exited while starting)"))
+            time.sleep(0.3)
 
 
 def start(workers: dict[str, int]) -> None:
@@ -94,9 +97,14 @@ def start(workers: dict[str, int]) -> None:
     for service in SERVICES:
         for n in range(workers.get(service, 1)):
             pids[(service, n)] = start_one(service, n, env)
-    for service, template in HTTP_HEALTH.items():
+    for service in HTTP_SERVICES:
         port = env.get(f"NEWSFLOW_{service.upper()}_PORT", str(DEFAULT_PORTS[service]))
-        wait_http(service, template.format(port=port), pids[(service, 0)])
+        try:
+            wait_healthy([f"http://127.0.0.1:{port}"], alive=lambda: alive(pids[(service, 0)]))
+        except TimeoutError as exc:
+            logfile = LOGS / f"{service}.log"
+            tail = logfile.read_text(errors="replace").splitlines()[-30:] if logfile.exists() else []
+            sys.exit(f"{service}: {exc}; its log is {logfile}:\n" + "\n".join(tail))
         print(f"  {service}: healthy on 127.0.0.1:{port}")
     time.sleep(1)
     dead = [f"{s}-{n}" if n else s for (s, n), pid in pids.items() if not alive(pid)]

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
+
+from deploy.local.services import wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 STAGES = ("ingest", "clean", "enrich", "index", "search")
@@ -59,17 +60,12 @@ class Pipeline:
                     p.kill()
 
     def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        for url in (self.ingest_url, self.search_url):
-            while True:
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"{url} not healthy; logs in {self.log_dir}")
-                time.sleep(0.3)
+        servers = [p for stage in ("ingest", "search") for p in self.procs.get(stage, [])]
+        try:
+            wait_healthy([self.ingest_url, self.search_url], alive=lambda: all(p.poll() is None for p in servers),
+                         timeout=timeout)
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}; logs in {self.log_dir}") from exc
 
     def alive(self) -> dict[str, bool]:
         return {f"{s}-{i}": p.poll() is None for s, ps in self.procs.items() for i, p in enumerate(ps)}

@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 
+from deploy.local.services import wait_healthy
 from shared.kafka import topic
 from shared.settings import CommonSettings
 from shared.topics import RAW
@@ -38,15 +38,10 @@ def test_schemathesis_all_checks_pass_against_live_ingest(isolated_env: dict[str
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "ingest.log").read_text()[-2000:]
-            time.sleep(0.3)
+        try:
+            wait_healthy([base], alive=lambda: proc.poll() is None, timeout=60)
+        except TimeoutError as exc:
+            raise AssertionError((tmp_path / "ingest.log").read_text()[-2000:]) from exc
         started = time.monotonic()
         run = subprocess.run(
             [str(ST), "run", f"{base}/openapi.json", "--checks", "all", "--max-examples", "60", "--seed", "14",
