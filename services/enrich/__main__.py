@@ -32,7 +32,7 @@ class EnrichSettings(StageSettings):
 
 def make_handle(settings: EnrichSettings):  # noqa: ANN201
     live = LiveRegistry(settings, settings.alias_refresh_seconds, stage="enrich")
-    enricher = Enricher(registry=live.registry)
+    enricher = Enricher(registry=live.registry, batch_size=settings.batch_size)
     version = live.version
 
     def handle(events: list[CleanArticle]) -> list[EnrichedArticle]:
@@ -42,7 +42,8 @@ def make_handle(settings: EnrichSettings):  # noqa: ANN201
         """
         nonlocal enricher, version
         if live.version != version:
-            enricher, version = Enricher(registry=live.registry, nlp=enricher.nlp), live.version
+            enricher = Enricher(registry=live.registry, nlp=enricher.nlp, batch_size=settings.batch_size)
+            version = live.version
             log.info("alias corrections reloaded")
         return list(enricher.enrich_batch(events))
 
