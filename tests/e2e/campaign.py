@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 from elasticsearch import Elasticsearch, helpers
 
+from services.clean.dedup import DuplicateDetector
 from shared.es import make_client
 from shared.kafka import topic
 from shared.settings import CommonSettings
@@ -55,17 +56,28 @@ def corpus_sentences() -> list[str]:
     return sentences
 
 
+#: Originals must be nobody's copy: a body whose MinHash Jaccard with an earlier one reaches this
+#: (well below clean's 0.3) is drawn again. Six random sentences out of ~2,000 sometimes share two
+#: or three with another article's: clean then rightly marks one of them, and the campaign
+#: would count it as an original wrongly marked.
+ORIGINALS_MAX_JACCARD = 0.18
+
+
 def make_articles(n: int, run: str, bad_every: int = 0) -> list[dict]:
     rng = random.Random(run)
     sentences = corpus_sentences()
+    drawn = DuplicateDetector(threshold=ORIGINALS_MAX_JACCARD, max_entries=max(n, 1))
     articles = []
     for i in range(n):
+        title = f"Campaign {run} article {i}"
         body = " ".join(rng.sample(sentences, 6))
+        while drawn.check_and_add(str(i), None, str(i), f"{title}\n\n{body}") is not None:
+            body = " ".join(rng.sample(sentences, 6))
         if bad_every and i % bad_every == 0:
             # passes ingest validation, but nothing is left after cleaning: a dead letter
             body = "Read more\n\nAdvertisement\n\nRead Entire Article"
-        articles.append({"url": f"https://campaign.example/{run}/{i}", "title": f"Campaign {run} article {i}",
-                         "body": body, "source": "campaign"})
+        articles.append({"url": f"https://campaign.example/{run}/{i}", "title": title, "body": body,
+                         "source": "campaign"})
     return articles
 
 

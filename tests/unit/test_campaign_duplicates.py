@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+import random
+
+from services.clean.dedup import DuplicateDetector
 from tests.e2e.campaign import (
     Doc,
     Duplicates,
     count_duplicates,
+    corpus_sentences,
+    make_articles,
     same_url_again,
     syndicated_copies,
     with_resends,
@@ -80,3 +85,18 @@ def test_campaign_copies_and_resends_are_what_they_claim() -> None:
     stream, resends = with_resends(articles, every=25, lag=5, bad_every=50)
     assert resends == 3 and len(stream) == 63  # articles 2, 27 and 52 again
     assert stream.index(same_url_again(articles[2])) == 8  # 5 places after article 2 (plus itself)
+
+
+def marked_by_clean(articles: list[dict]) -> int:
+    """How many of these articles clean's detector (default threshold) would mark as copies."""
+    detector = DuplicateDetector()
+    return sum(detector.check_and_add(str(k), None, str(k), f"{a['title']}\n\n{a['body']}") is not None
+               for k, a in enumerate(articles))
+
+
+def test_campaign_originals_are_nobodys_copy() -> None:
+    # six random sentences each, drawn naively, do collide: clean marks some of 2,000
+    rng, sentences = random.Random("naive"), corpus_sentences()
+    naive = [{"title": f"Campaign naive article {i}", "body": " ".join(rng.sample(sentences, 6))} for i in range(2000)]
+    assert marked_by_clean(naive) > 0
+    assert marked_by_clean(make_articles(2000, "drawn-again")) == 0
