@@ -105,7 +105,8 @@ def outage_pauses_then_resumes(rig: Rig) -> StreamProcessor:
     stop = threading.Event()
     processor = rig.processor(flaky_factory, stop)
     processor.pause_after = 0.2
-    assert run_until(processor, stop, lambda: rig.committed() == 5, timeout=90) is None
+    raised = run_until(processor, stop, lambda: rig.committed() == 5, timeout=90)
+    assert raised is None, repr(raised)
     assert failures["left"] == 0 and committed_during_outage == [0, 0, 0]
     assert sorted(decode(CLEAN_RAW, v).id for v in rig.produced(rig.topic(CLEAN.name), 5)) == [f"c-{i}" for i in range(5)]
     assert rig.produced(rig.topic(DEAD_LETTER.name), 0) == []

@@ -7,6 +7,8 @@ send with futures, flush. Integration tests run the same compositions on real Ka
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,18 +27,35 @@ class Record:
 
 
 class MemoryBroker:
+    """Thread-safe like a real broker: the writer thread appends while the consumer thread reads."""
+
     def __init__(self) -> None:
         self.logs: dict[TopicPartition, list[Record]] = defaultdict(list)
         self.committed: dict[str, dict[TopicPartition, int]] = defaultdict(dict)
+        self.lock = threading.Lock()
 
     def append(self, topic: str, value: bytes | None, key: bytes | str | None = None, partition: int = 0) -> Record:
         tp = TopicPartition(topic, partition)
-        record = Record(topic, partition, len(self.logs[tp]), key, value)
-        self.logs[tp].append(record)
+        with self.lock:
+            record = Record(topic, partition, len(self.logs[tp]), key, value)
+            self.logs[tp].append(record)
         return record
 
+    def partitions(self) -> list[TopicPartition]:
+        with self.lock:
+            return list(self.logs)
+
+    def read(self, tp: TopicPartition, start: int, count: int) -> list[Record]:
+        with self.lock:
+            return list(self.logs.get(tp, [])[start:start + count])
+
+    def end(self, tp: TopicPartition) -> int:
+        with self.lock:
+            return len(self.logs.get(tp, []))
+
     def values(self, topic: str) -> list[bytes | None]:
-        return [r.value for tp, log in sorted(self.logs.items()) if tp.topic == topic for r in log]
+        with self.lock:
+            return [r.value for tp, log in sorted(self.logs.items()) if tp.topic == topic for r in log]
 
 
 class _Done:
@@ -81,13 +100,13 @@ class MemoryConsumer:
         self.polls = 0
 
     def assignment(self) -> set[TopicPartition]:
-        return {tp for tp in self.broker.logs if tp.topic in self.topics}
+        return {tp for tp in self.broker.partitions() if tp.topic in self.topics}
 
     def position(self, tp: TopicPartition) -> int:
         return self._positions.get(tp, self.broker.committed[self.group].get(tp, 0))
 
     def highwater(self, tp: TopicPartition) -> int:
-        return len(self.broker.logs[tp])
+        return self.broker.end(tp)
 
     def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Record]]:
         self.polls += 1
@@ -97,11 +116,13 @@ class MemoryConsumer:
             if tp in self._paused or budget <= 0:
                 continue
             start = self.position(tp)
-            records = self.broker.logs[tp][start:start + budget]
+            records = self.broker.read(tp, start, budget)
             if records:
                 out[tp] = records
                 self._positions[tp] = start + len(records)
                 budget -= len(records)
+        if not out:  # like a real consumer, an empty poll waits (a little) instead of spinning
+            time.sleep(min(timeout_ms, 5) / 1000)
         return out
 
     def pause(self, *partitions: TopicPartition) -> None:

@@ -61,6 +61,7 @@ class StreamProcessor:
         self.guard = guard or BadInputGuard()
         self.batch_size, self.poll_timeout_ms, self.fill_ms, self.pause_after = (
             batch_size, poll_timeout_ms, fill_ms, pause_after)
+        self.first_backoff = 0.5  # seconds before the first retry of a write, doubling to 20 s
         self._pending: list[Message] = []
         self._abort = Event()  # ends the writer's retries when this thread fails
 
@@ -107,12 +108,15 @@ class StreamProcessor:
         flags = (self.stop, self._abort)
         state_write = self.state_write
         if batch.state and state_write is not None:
-            call_with_retries(lambda: state_write(batch.state), f"{self.stage} state", flags)
+            call_with_retries(lambda: state_write(batch.state), f"{self.stage} state", flags,
+                              first_backoff=self.first_backoff)
         if batch.items:
-            rejected = call_with_retries(lambda: self.write(batch.items), f"{self.stage} write", flags)
+            rejected = call_with_retries(lambda: self.write(batch.items), f"{self.stage} write", flags,
+                                         first_backoff=self.first_backoff)
             batch.bad.extend((item.message, exc) for item, exc in rejected if item.message is not None)
             batch.written = len(batch.items) - len(rejected)
-        call_with_retries(lambda: self.dead_letters(batch.bad), f"{self.stage} dead-letter", flags)
+        call_with_retries(lambda: self.dead_letters(batch.bad), f"{self.stage} dead-letter", flags,
+                          first_backoff=self.first_backoff)
         return batch
 
     def finish(self, batch: Batch, writing: Future[Batch]) -> None:

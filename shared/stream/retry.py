@@ -70,7 +70,8 @@ def is_retriable(exc: BaseException) -> bool:
 
 
 def call_with_retries(fn: Callable[[], T], what: str, stop: Event | Sequence[Event], *,
-                      give_up_after: float | None = None, max_backoff: float = 20.0) -> T:
+                      give_up_after: float | None = None, first_backoff: float = 0.5,
+                      max_backoff: float = 20.0) -> T:
     """Call ``fn`` until it succeeds, retrying :func:`is_retriable` failures with backoff.
 
     Raises :class:`Stopped` once ``stop`` (or any of several flags) is set, the last outage once ``give_up_after``
@@ -98,7 +99,7 @@ def call_with_retries(fn: Callable[[], T], what: str, stop: Event | Sequence[Eve
 
     retrying = Retrying(
         retry=retry_if_exception(is_retriable),
-        wait=wait_exponential(multiplier=0.5, max=max_backoff),
+        wait=wait_exponential(multiplier=first_backoff, max=max_backoff),
         stop=stop_after_delay(give_up_after) if give_up_after is not None else stop_never,
         before_sleep=before_sleep,
         sleep=sleep,
