@@ -24,15 +24,10 @@ class Event(BaseModel):
 # --------------------------------------------------------------------------- raw
 
 
-class RawArticle(Event):
-    """An article as accepted by ingest (topic ``articles.raw``).
+class ArticleFields(BaseModel):
+    """The fields an article has as submitted and as accepted: named once, for both contracts
+    (``services.ingest.logic.ArticleSubmission`` and :class:`RawArticle`)."""
 
-    Either ``body`` (plain text) or ``html`` (a full page or fragment) is present.
-    ``id`` is deterministic (see :func:`shared.ids.article_id`) so replays overwrite.
-    """
-
-    schema_version: Literal[1] = 1
-    id: str
     url: str | None = None
     title: str | None = None
     body: str | None = None
@@ -41,6 +36,17 @@ class RawArticle(Event):
     source: str | None = None
     language: str | None = None
     author: str | None = None
+
+
+class RawArticle(ArticleFields, Event):
+    """An article as accepted by ingest (topic ``articles.raw``).
+
+    Either ``body`` (plain text) or ``html`` (a full page or fragment) is present.
+    ``id`` is deterministic (see :func:`shared.ids.article_id`) so replays overwrite.
+    """
+
+    schema_version: Literal[1] = 1
+    id: str
     origin: str = Field(default="http", description="how it came in: http, file, feed, kafka")
     received_at: datetime
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from services.ingest import contract
 
@@ -16,13 +16,13 @@ from shared.acceptance import refusal
 from shared.errors import InvalidArticle
 from shared.ids import article_id, canonical_url
 from shared.limits import EARLIEST_PUBLISHED, FUTURE_SLACK, MAX_JSON_NUMBER_DIGITS, MAX_TEXT_BYTES
-from shared.models import RawArticle
+from shared.models import ArticleFields, RawArticle
 from shared.topics import describe_validation_error
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class ArticleSubmission(BaseModel):
+class ArticleSubmission(ArticleFields):
     """What a user or a feed sends: either ``body`` (text) or ``html`` is required.
 
     Validated with the patterns of :mod:`services.ingest.contract` (the published schema),
@@ -30,15 +30,6 @@ class ArticleSubmission(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    url: str | None = None
-    title: str | None = None
-    body: str | None = None
-    html: str | None = None
-    published_at: datetime | None = None
-    source: str | None = None
-    language: str | None = None
-    author: str | None = None
 
     @field_validator("url", "title", "source", "author", "language", mode="before")
     @classmethod
