@@ -55,8 +55,8 @@ RETRIABLE: tuple[type[BaseException], ...] = (
     elasticsearch.ConnectionError,
     elasticsearch.ConnectionTimeout,
 )
-#: Elasticsearch answers that mean "later", not "never".
-RETRIABLE_HTTP_STATUS = frozenset({429, 502, 503, 504})
+#: Elasticsearch answers that mean "later", not "never": too many requests, and the server's own failures.
+RETRIABLE_HTTP_STATUS = frozenset({429, *range(500, 600)})
 
 
 def is_retriable(exc: BaseException) -> bool:

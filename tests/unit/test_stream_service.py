@@ -103,3 +103,12 @@ def test_a_stop_ends_the_retries() -> None:
 
     with pytest.raises(Stopped):
         call_with_retries(down, "t", stop)
+
+
+def test_elasticsearch_answers_are_outages_only_when_they_mean_later() -> None:
+    def api_error(status: int) -> elasticsearch.ApiError:
+        meta = type("Meta", (), {"status": status})()
+        return elasticsearch.ApiError("x", meta, {})  # type: ignore[arg-type]
+
+    assert is_retriable(api_error(429)) and is_retriable(api_error(503)) and is_retriable(api_error(500))
+    assert not is_retriable(api_error(400)) and not is_retriable(api_error(404))
