@@ -7,7 +7,8 @@ import logging
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.enrich.logic import Enricher
+from services.enrich.logic import ENRICHMENT_VERSION, Enricher
+from services.enrich.reuse import ReuseOriginals
 from shared.alias_store import LiveRegistry
 from shared.kafka import topic
 from shared.logs import setup_logging
@@ -28,6 +29,8 @@ class EnrichSettings(StageSettings):
     batch_size: int = Field(default=32, description="Articles per nlp.pipe batch")
     metrics_port: int = Field(default=9102, description="Prometheus /metrics port (0: off)")
     alias_refresh_seconds: float = Field(default=15.0, description="How often to look for alias corrections")
+    reuse_originals: int = Field(default=2000, description="Recent originals kept so their copies skip the model "
+                                                             "(0: every copy is analysed)")
 
 
 def make_handle(settings: EnrichSettings):  # noqa: ANN201
@@ -35,11 +38,8 @@ def make_handle(settings: EnrichSettings):  # noqa: ANN201
     enricher = Enricher(registry=live.registry, batch_size=settings.batch_size)
     version = live.version
 
-    def handle(events: list[CleanArticle]) -> list[EnrichedArticle]:
-        """The stage function over a batch; operators' alias corrections apply from the next batch on.
-
-        A rejection raises for the whole batch; the Transform step then isolates the bad one(s).
-        """
+    def analyse(events: list[CleanArticle]) -> list[EnrichedArticle]:
+        """The model's part; operators' alias corrections apply from the next batch on."""
         nonlocal enricher, version
         if live.version != version:
             enricher = Enricher(registry=live.registry, nlp=enricher.nlp, batch_size=settings.batch_size)
@@ -47,7 +47,9 @@ def make_handle(settings: EnrichSettings):  # noqa: ANN201
             log.info("alias corrections reloaded")
         return list(enricher.enrich_batch(events))
 
-    return handle
+    # the stage function over a batch: copies of recent originals skip the model. A rejection
+    # raises for the whole batch; the Transform step then isolates the bad one(s).
+    return ReuseOriginals(analyse, ENRICHMENT_VERSION, settings.reuse_originals) if settings.reuse_originals else analyse
 
 
 def main() -> None:

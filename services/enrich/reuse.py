@@ -15,6 +15,9 @@ the caller's.
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import TypeVar
 
 from shared.models import Actor, CleanArticle, EnrichedArticle, Mention, Place
@@ -22,6 +25,7 @@ from shared.models import Actor, CleanArticle, EnrichedArticle, Mention, Place
 from .logic import article_text
 
 E = TypeVar("E", Actor, Place)
+log = logging.getLogger(__name__)
 
 #: Least share of the original's mentions that must be found in the copy for its entities to be
 #: reused; below it the texts differ too much and the copy is analysed afresh.
@@ -96,3 +100,38 @@ def _moved(entity: E, finder: _Finder) -> E | None:
     if not mentions:
         return None
     return entity.model_copy(update={"mentions": mentions, "count": len(mentions)})
+
+
+class ReuseOriginals:
+    """The enrich stage's function with copies skipping the model.
+
+    Keeps this worker's ``size`` most recent originals; an article clean marked ``duplicate_of``
+    one of them gets :func:`reuse_enrichment`, the rest go through ``enrich`` in one batch.
+    Output order = input order. A copy whose original another worker enriched just misses the
+    cache and is analysed as usual.
+    """
+
+    def __init__(self, enrich: Callable[[list[CleanArticle]], list[EnrichedArticle]], version: str,
+                 size: int = 2000) -> None:
+        self.enrich, self.version, self.size = enrich, version, size
+        self._originals: OrderedDict[str, EnrichedArticle] = OrderedDict()
+        self.reused = 0
+
+    def __call__(self, events: list[CleanArticle]) -> list[EnrichedArticle]:
+        done: list[EnrichedArticle | None] = []
+        for event in events:
+            original = self._originals.get(event.duplicate_of) if event.duplicate_of else None
+            done.append(reuse_enrichment(event, original, self.version) if original is not None else None)
+        fresh = iter(self.enrich([e for e, d in zip(events, done) if d is None]) if None in done else [])
+        out = [d if d is not None else next(fresh) for d in done]
+        reused = sum(d is not None for d in done)
+        self.reused += reused
+        if reused:
+            log.info("%d of %d articles were copies that took their original's enrichment", reused, len(events))
+        for enriched in out:
+            if enriched.article.duplicate_of is None:
+                self._originals[enriched.article.id] = enriched
+                self._originals.move_to_end(enriched.article.id)
+        while len(self._originals) > self.size:
+            self._originals.popitem(last=False)
+        return out

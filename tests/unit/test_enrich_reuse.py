@@ -110,3 +110,26 @@ def test_not_reused_for_another_original_version_or_language() -> None:
     assert reuse_enrichment(clean("c-9", dup="o-1"), enriched(clean("o-1"), version="old"), V) is None
     assert reuse_enrichment(clean("c-10", dup="o-1", lang="fr"), ORIGINAL, V) is None
     assert reuse_enrichment(clean("c-11", dup="o-1", lang=None), ORIGINAL, V) is not None
+
+
+def test_the_stage_function_sends_only_unknown_copies_to_the_model() -> None:
+    from services.enrich.reuse import ReuseOriginals
+
+    seen: list[list[str]] = []
+
+    def model(events: list[CleanArticle]) -> list[EnrichedArticle]:
+        seen.append([e.id for e in events])
+        return [enriched(e) for e in events]
+
+    stage = ReuseOriginals(model, V, size=1)
+    original = clean("o-1")
+    copy = clean("c-1", title="Macron and Scholz meet", dup="o-1")
+    stranger = clean("c-2", dup="o-unknown")  # its original was enriched elsewhere: the model
+    out = stage([original])
+    out += stage([copy, stranger])
+    assert seen == [["o-1"], ["c-2"]] and stage.reused == 1
+    assert [e.article.id for e in out] == ["o-1", "c-1", "c-2"]
+    assert {a.name for a in out[1].actors} == {"Emmanuel Macron", "Olaf Scholz", "Élysée"}
+    stage([clean("o-2")])  # size 1: o-1 leaves the cache, and its next copy goes to the model
+    stage([clean("c-3", dup="o-1")])
+    assert seen[-1] == ["c-3"]
