@@ -111,7 +111,10 @@ class Bench:
                     "NEWSFLOW_INDEX_METRICS_PORT": "0", "NEWSFLOW_LOG_FORMAT": "json",
                     "NEWSFLOW_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
                     # its own ingest on loopback for this run only: posts carry no token
-                    "NEWSFLOW_INGEST_OPEN_WRITES": "true"})
+                    "NEWSFLOW_INGEST_OPEN_WRITES": "true",
+                    # the corpus cycles 60 pages, so most posts are copies: measure the model's path,
+                    # as before copies could skip it (a row with reuse on is still to be written)
+                    "NEWSFLOW_ENRICH_REUSE_ORIGINALS": "0"})
         return env
 
     def build_corpus(self) -> None:
