@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ from fastapi import FastAPI, Path as PathParam, Query
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Histogram
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from services.search.contract import (
     Article,
@@ -51,6 +54,17 @@ from shared.limits import (
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+
+
+def _iso_date(value: object) -> object:
+    """Dates as the contract says (format: date, YYYY-MM-DD); pydantic alone would also take
+    a number as a Unix time (from=0.0 was 1970-01-01)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("date_format", "must be a date like 2025-01-31")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 SEARCH_SECONDS = Histogram("newsflow_search_seconds", "Time to answer /search")
 #: what a client hears when Elasticsearch refuses a request; its own text (parts of the query,
 #: index names, Java exceptions) is logged here and never sent
@@ -122,8 +136,8 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
         topic: Annotated[Filter, Query(description="topic label (repeatable)")] = [],  # noqa: B006
         language: Text | None = None,
         source: Text | None = None,
-        from_: Annotated[date | None, Query(alias="from", description="published on or after")] = None,
-        to: Annotated[date | None, Query(description="published on or before")] = None,
+        from_: Annotated[IsoDate | None, Query(alias="from", description="published on or after")] = None,
+        to: Annotated[IsoDate | None, Query(description="published on or before")] = None,
         near: Annotated[str | None, Query(max_length=MAX_FILTER_CHARS, description="place name or 'lat,lon'")] = None,
         within: Annotated[str, Query(pattern=WITHIN_PATTERN, description="radius around near: 500km, 20mi, 1000m")] = "100km",
         sort: Sort = "relevance",

@@ -165,3 +165,16 @@ def test_bad_queries_are_400s_before_elasticsearch(api: TestClient, params: dict
 def test_an_unreachable_elasticsearch_is_a_503_in_our_words(api: TestClient) -> None:
     r = api.get("/search", params={"q": "peace"})
     assert r.status_code == 503 and r.json() == {"error": "the search engine is unreachable; retry later"}
+
+
+def test_a_number_is_not_a_date() -> None:
+    """from=0.0 used to be read as a Unix time (1970-01-01), against the contract's format: date."""
+    from elasticsearch import Elasticsearch
+    from fastapi.testclient import TestClient
+
+    from services.search.app import create_app
+
+    api = TestClient(create_app(Elasticsearch("http://127.0.0.1:1"), "articles-none"))
+    for value in ("0.0", "1700000000", "2025-1-5"):
+        resp = api.get("/search", params={"from": value})
+        assert resp.status_code == 422 and resp.json()["error"].startswith("from: must be a date"), resp.text
