@@ -18,7 +18,7 @@ from shared.settings import CommonSettings
 log = logging.getLogger(__name__)
 
 #: bump when the mapping changes; the index stage creates ``<alias>-v<N>`` and moves the alias
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2  # 2: story_id
 
 _KEYWORD = {"type": "keyword"}
 _FOLDED = {"type": "keyword", "normalizer": "folded"}
@@ -54,6 +54,7 @@ INDEX_BODY: dict[str, Any] = {
             "author": {"type": "keyword", "ignore_above": 256},
             "content_hash": _KEYWORD,
             "duplicate_of": _KEYWORD,
+            "story_id": _KEYWORD,
             "actors": _KEYWORD,
             "actor_types": _KEYWORD,
             "persons": _KEYWORD,
@@ -71,6 +72,43 @@ INDEX_BODY: dict[str, Any] = {
         },
     },
 }
+
+
+#: The ``stories`` index (alias :func:`stories_alias`): one document per story, ``_id`` = story id,
+#: written by the index stage from :class:`shared.models.StorySummary` with external versions.
+STORIES_INDEX_BODY: dict[str, Any] = {
+    "settings": {
+        "number_of_shards": 1,
+        "number_of_replicas": 0,
+        "analysis": {"normalizer": {"folded": {"type": "custom", "filter": ["lowercase"]}}},
+    },
+    "mappings": {
+        "dynamic": "strict",
+        "properties": {
+            "id": _KEYWORD,
+            "revision": {"type": "long"},
+            "title": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+            "first_seen": {"type": "date"},
+            "last_seen": {"type": "date"},
+            "article_count": {"type": "integer"},
+            "source_count": {"type": "integer"},
+            "recent_count": {"type": "integer"},
+            "sources": _KEYWORD,
+            "languages": _KEYWORD,
+            "actors": _KEYWORD,
+            "actor_keys": _FOLDED,
+            "places": _KEYWORD,
+            "place_keys": _FOLDED,
+            "topics": _KEYWORD,
+            "indexed_at": {"type": "date"},
+        },
+    },
+}
+
+
+def stories_alias(articles_alias: str) -> str:
+    """The stories index's alias beside an articles alias (``articles`` -> ``articles-stories``)."""
+    return f"{articles_alias}-stories"
 
 
 def make_client(settings: CommonSettings, **overrides: Any) -> Elasticsearch:
@@ -98,16 +136,17 @@ def copy_documents(es: Elasticsearch, source: str, target: str) -> int:
     return copied
 
 
-def ensure_index(es: Elasticsearch, alias: str, replicas: int = 0) -> str:
-    """Create ``<alias>-v<N>`` with the mapping and point ``alias`` at it (idempotent).
+def ensure_index(es: Elasticsearch, alias: str, replicas: int = 0, body: dict[str, Any] | None = None) -> str:
+    """Create ``<alias>-v<N>`` with the mapping (``body``, the articles mapping by default) and
+    point ``alias`` at it (idempotent).
 
     ``replicas``: copies of each shard on other nodes (1 on a two-node cluster, 0 alone).
     """
     name = index_name(alias)
     if not es.indices.exists(index=name):
         try:
-            body = {**INDEX_BODY, "settings": {**INDEX_BODY["settings"], "number_of_replicas": replicas}}
-            es.indices.create(index=name, **body)
+            base = body if body is not None else INDEX_BODY
+            es.indices.create(index=name, **{**base, "settings": {**base["settings"], "number_of_replicas": replicas}})
             log.info("created index %s", name)
         except Exception as exc:  # another worker created it first
             if "resource_already_exists_exception" not in str(exc):

@@ -140,6 +140,114 @@ class EnrichedArticle(Event):
     enrichment_version: str
 
 
+# --------------------------------------------------------------------------- storied
+
+
+class StorySummary(BaseModel):
+    """A story as of one article joining it: what the ``stories`` index stores under ``id``.
+
+    ``revision`` is the story's article count after that join. The index stage writes the story
+    document with ``version_type=external_gte`` and this revision, so whatever order the writes
+    arrive in (or are replayed in) the stories index keeps the newest summary.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    revision: int = Field(ge=1)
+    title: str = Field(description="representative title: the story's first article's")
+    first_seen: datetime
+    last_seen: datetime
+    article_count: int = Field(ge=1)
+    sources: list[str] = []
+    languages: list[str] = []
+    actors: list[str] = Field(default=[], description="most mentioned canonical actors, most first")
+    places: list[str] = Field(default=[], description="most mentioned canonical places, most first")
+    topics: list[str] = Field(default=[], description="most frequent topic labels, most first")
+    recent_count: int = Field(default=1, description="articles in the 24 hours up to last_seen (growth)")
+
+
+class StoriedArticle(EnrichedArticle):
+    """An enriched article with the story it joined (topic ``articles.storied``)."""
+
+    story: StorySummary
+
+
+class MemberRecord(BaseModel):
+    """One member article's own terms, kept for nearest-member matching."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    at: datetime
+    words: dict[int, float]
+    norm: float = Field(description="norm of the IDF-weighted words when the member joined")
+
+
+class StoryRecord(BaseModel):
+    """One open story (key ``story:<story_id>``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    kind: Literal["story"] = "story"
+    story_id: str
+    seq: int = Field(description="creation order; breaks ties so decisions are deterministic")
+    title: str = Field(description="the first article's title")
+    first_seen: datetime
+    last_seen: datetime
+    article_count: int
+    sources: list[str]
+    languages: list[str]
+    words: dict[int, float] = Field(description="centroid: summed word-term counts, the heaviest kept")
+    names: dict[int, float] = Field(description="summed name-term counts, the heaviest kept")
+    #: norms of the IDF-weighted centroid and names as of the story's last change: stored, not
+    #: recomputed per comparison (that was 90 % of the time), and restored exactly as written
+    words_norm: float = 0.0
+    names_norm: float = 0.0
+    members: list[MemberRecord]
+    #: canonical names and topic labels with their counts over the members (the summary's top
+    #: lists; capped at STORY_MAX_ENTITIES each, heaviest kept)
+    actors: dict[str, int] = {}
+    places: dict[str, int] = {}
+    topics: dict[str, int] = {}
+    #: articles per hour ("2025-02-18T10"), within the window: the summary's recent_count
+    hours: dict[str, int] = {}
+
+    def key(self) -> str:
+        return f"story:{self.story_id}"
+
+
+class AssignmentRecord(BaseModel):
+    """An article's story (key ``article:<article_id>``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    kind: Literal["article"] = "article"
+    article_id: str
+    story_id: str
+    at: datetime
+
+    def key(self) -> str:
+        return f"article:{self.article_id}"
+
+
+class StoryState(Event):
+    """One record of the compacted topic ``newsflow.story-state``: exactly one of ``story`` (key
+    ``story:<id>``) or ``assignment`` (key ``article:<id>``); see :mod:`services.stories.state`."""
+
+    schema_version: Literal[1] = 1
+    story: StoryRecord | None = None
+    assignment: AssignmentRecord | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> StoryState:
+        if (self.story is None) == (self.assignment is None):
+            raise ValueError("a story-state record holds exactly one of story or assignment")
+        return self
+
+
 # --------------------------------------------------------------------------- dead letters
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from shared.errors import InvalidArticle
 from shared.models import (AliasCorrection, CleanArticle, DeadLetter, DedupEntry, EnrichedArticle, Event, FeedState,
-                           RawArticle)
+                           RawArticle, StoriedArticle, StoryState)
 
 E = TypeVar("E", bound=Event)
 
@@ -47,7 +47,8 @@ def _raw_v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
 
 RAW = TopicSpec("articles.raw", RawArticle, "ingest", ("clean",), upgraders={0: _raw_v0_to_v1})
 CLEAN = TopicSpec("articles.clean", CleanArticle, "clean", ("enrich",))
-ENRICHED = TopicSpec("articles.enriched", EnrichedArticle, "enrich", ("index",))
+ENRICHED = TopicSpec("articles.enriched", EnrichedArticle, "enrich", ("stories",))
+STORIED = TopicSpec("articles.storied", StoriedArticle, "stories", ("index",))
 DEAD_LETTER = TopicSpec("articles.dead-letter", DeadLetter, "every stage", ("newsflow dlq",), partitions=1)
 def _unversioned_to_v1(data: dict[str, Any]) -> dict[str, Any]:
     """State records written before their topic had a model carried no ``schema_version``."""
@@ -58,8 +59,10 @@ ALIASES = TopicSpec("newsflow.aliases", AliasCorrection, "newsflow aliases", ("e
                     compacted=True, upgraders={0: _unversioned_to_v1})
 DEDUP_STATE = TopicSpec("newsflow.dedup-state", DedupEntry, "clean", ("clean",), partitions=1, compacted=True)
 FEED_STATE = TopicSpec("newsflow.feed-state", FeedState, "ingest", ("ingest",), partitions=1, compacted=True)
+STORY_STATE = TopicSpec("newsflow.story-state", StoryState, "stories", ("stories",), partitions=1, compacted=True)
 
-ALL: tuple[TopicSpec, ...] = (RAW, CLEAN, ENRICHED, DEAD_LETTER, ALIASES, DEDUP_STATE, FEED_STATE)
+ALL: tuple[TopicSpec, ...] = (RAW, CLEAN, ENRICHED, STORIED, DEAD_LETTER, ALIASES, DEDUP_STATE, FEED_STATE,
+                              STORY_STATE)
 
 
 def with_prefix(spec: TopicSpec, prefix: str) -> TopicSpec:

@@ -36,7 +36,7 @@ NEEDS = {
 CORE_KINDS = {"Namespace", "ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler"}
 # the data topics get more partitions on Kubernetes than ensure_topics' default, room to scale;
 # every other topic keeps its registry settings (shared/topics.py)
-DATA_TOPIC_PARTITIONS = {"articles.raw": 12, "articles.clean": 12, "articles.enriched": 12}
+DATA_TOPIC_PARTITIONS = {"articles.raw": 12, "articles.clean": 12, "articles.enriched": 12, "articles.storied": 12}
 
 
 def tool(name: str) -> Path:
