@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from shared.aliases import fold
 from shared.limits import MAX_BODY_CHARS
-from shared.models import Actor, EnrichedArticle
+from shared.models import Actor, EnrichedArticle, StoriedArticle, StorySummary
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -66,6 +66,7 @@ def fields(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
         "author": a.author,
         "content_hash": a.content_hash,
         "duplicate_of": a.duplicate_of,
+        "story_id": enriched.story.id if isinstance(enriched, StoriedArticle) else None,
         **actor_fields(actors),
         "places": _unique([p.name for p in places]),
         "place_keys": _unique([fold(n) for p in places for n in (p.name, *p.aliases)]),
@@ -75,6 +76,18 @@ def fields(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
         "topic_ids": _unique([t.id for t in enriched.topics]),
         "keywords": enriched.keywords,
         "enrichment_version": enriched.enrichment_version,
+    }
+
+
+def story_document(summary: StorySummary, indexed_at: datetime) -> dict[str, Any]:
+    """The ``stories`` index document of a story (``_id`` = ``summary.id``; written with
+    ``version_type=external_gte`` and ``version=summary.revision``, so the newest summary stays)."""
+    return {
+        **summary.model_dump(mode="json"),
+        "source_count": len(summary.sources),
+        "actor_keys": _unique([fold(n) for n in summary.actors]),
+        "place_keys": _unique([fold(n) for n in summary.places]),
+        "indexed_at": indexed_at.isoformat(),
     }
 
 
