@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -296,14 +296,3 @@ class Gazetteer:
             score += 4.0
         return score
 
-
-def place_record(res: Resolution) -> Mapping[str, Any]:
-    e = res.entry
-    return {
-        "name": e.name,
-        "geonameid": e.geonameid,
-        "country_code": e.country_code,
-        "feature": e.feature,
-        "lat": e.lat,
-        "lon": e.lon,
-    }
