@@ -12,9 +12,9 @@ from newsflow_cli.dlq import REPLAY_STAGE, read_all
 from shared.kafka import topic
 from shared.service import group_for
 from shared.settings import CommonSettings
-from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW
+from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW, STORIED
 
-STAGES = (("clean", RAW), ("enrich", CLEAN), ("index", ENRICHED))
+STAGES = (("clean", RAW), ("enrich", CLEAN), ("stories", ENRICHED), ("index", STORIED))
 
 
 def committed_offsets(admin: KafkaAdminClient, group: str) -> dict[TopicPartition, Any]:

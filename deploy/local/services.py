@@ -27,10 +27,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("NEWSFLOW_VAR", REPO / "var"))
 LOGS, RUN = VAR / "log", VAR / "run"
-SERVICES = ("ingest", "clean", "enrich", "index", "search")
+SERVICES = ("ingest", "clean", "enrich", "stories", "index", "search")
 HTTP_SERVICES = ("ingest", "search")
 DEFAULT_PORTS = {"ingest": 8001, "search": 8000}
-METRICS_PORTS = {"clean": 9101, "enrich": 9102, "index": 9103}
+METRICS_PORTS = {"clean": 9101, "enrich": 9102, "index": 9103, "stories": 9105}
+#: stages whose state is one sequential decision over the whole stream: never more than one worker
+SINGLE_WORKER = ("stories",)
 
 
 def python() -> str:
@@ -169,6 +171,9 @@ def parse_workers(text: str) -> dict[str, int]:
         name, _, count = part.partition("=")
         if name not in SERVICES or not count.isdigit():
             sys.exit(f"--workers: expected e.g. enrich=2,clean=1, got {part!r}")
+        if name in SINGLE_WORKER and int(count) != 1:
+            sys.exit(f"--workers: {name} runs as exactly one worker (its clustering is one sequential decision "
+                     f"over the whole stream, see docs/ARCHITECTURE.md), got {part!r}")
         out[name] = int(count)
     return out
 

@@ -38,13 +38,14 @@ from services.stories.features import NameFinder, Terms, name_terms, word_terms
 from services.stories.index import StoryIndex, capped, keep_members, merged
 from services.stories.state import AssignmentRecord, MemberRecord, StateRecord, StoryRecord
 from shared.errors import InvalidArticle
-from shared.limits import MAX_TITLE_CHARS, STORY_MAX_ARTICLE_TERMS, STORY_MAX_CANDIDATES, STORY_WINDOW
+from shared.limits import (MAX_TITLE_CHARS, STORY_MAX_ARTICLE_TERMS, STORY_MAX_CANDIDATES, STORY_MAX_ENTITIES,
+                           STORY_WINDOW)
 from shared.models import EnrichedArticle
 
 #: the clock of a stream whose very first article has no time (later ones take the stream's clock)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-__all__ = ["Assignment", "ClusterSettings", "StoryArticle", "StoryClusterer", "story_id_for"]
+__all__ = ["Assignment", "ClusterSettings", "StoryArticle", "StoryClusterer", "hour_of", "story_id_for"]
 
 
 class StoryArticle(BaseModel):
@@ -118,6 +119,8 @@ class Assignment:
     records: list[StateRecord] = field(default_factory=list)
     #: keys that left the window: write tombstones for them
     evicted: list[str] = field(default_factory=list)
+    #: the story as it stands after this article (the summary's source); the current one on a re-process
+    story: StoryRecord | None = None
 
 
 def story_id_for(first_article_id: str) -> str:
@@ -152,8 +155,8 @@ class StoryClusterer:
     def assign_with_changes(self, article: StoryArticle) -> Assignment:
         _validate(article)
         earlier = self._assigned.get(article.id)
-        if earlier is not None:
-            return Assignment(earlier.story_id, new_story=False)
+        if earlier is not None and (current := self._index.get(earlier.story_id)) is not None:
+            return Assignment(earlier.story_id, new_story=False, story=current)
         at = article.published_at or self._clock or _EPOCH
         evicted = self._advance(at)
         words = capped(word_terms(article.title, article.text), words=True, limit=STORY_MAX_ARTICLE_TERMS)
@@ -166,10 +169,10 @@ class StoryClusterer:
             story = StoryRecord(story_id=story_id_for(article.id), seq=self._seq, title=article.title,
                                 first_seen=at, last_seen=at, article_count=0, sources=[], languages=[],
                                 words={}, names={}, members=[])
-        story = self._index.put(_joined(story, member, names, article))
+        story = self._index.put(_joined(story, member, names, article, self.settings.window))
         record = AssignmentRecord(article_id=article.id, story_id=story.story_id, at=at)
         self._remember(record)
-        return Assignment(story.story_id, new_story, [story, record], evicted)
+        return Assignment(story.story_id, new_story, [story, record], evicted, story)
 
     def _article_names(self, article: StoryArticle) -> list[str]:
         given = article.actors + article.places
@@ -254,7 +257,8 @@ class StoryClusterer:
         return len(self._index), len(self._assigned)
 
 
-def _joined(story: StoryRecord, member: MemberRecord, names: Terms, article: StoryArticle) -> StoryRecord:
+def _joined(story: StoryRecord, member: MemberRecord, names: Terms, article: StoryArticle,
+            window: timedelta) -> StoryRecord:
     sources = story.sources if not article.source or article.source in story.sources else [*story.sources, article.source]
     langs = story.languages if not article.language or article.language in story.languages else [
         *story.languages, article.language]
@@ -264,4 +268,30 @@ def _joined(story: StoryRecord, member: MemberRecord, names: Terms, article: Sto
         "words": capped(merged(story.words, member.words), words=True),
         "names": capped(merged(story.names, names), words=False),
         "members": keep_members([*story.members, member]),
+        "actors": _counted(story.actors, article.actors), "places": _counted(story.places, article.places),
+        "topics": _counted(story.topics, article.topics),
+        "hours": _hours(story.hours, member.at, max(story.last_seen, member.at) - window),
     })
+
+
+def hour_of(at: datetime) -> str:
+    """The ``hours`` bucket of a time: its UTC hour, e.g. ``2025-02-18T10``."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def _counted(counts: dict[str, int], names: list[str]) -> dict[str, int]:
+    """``counts`` plus one per distinct name; the heaviest STORY_MAX_ENTITIES kept (ties: by name)."""
+    out = dict(counts)
+    for name in dict.fromkeys(n for n in names if n):
+        out[name] = out.get(name, 0) + 1
+    if len(out) <= STORY_MAX_ENTITIES:
+        return out
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))[:STORY_MAX_ENTITIES])
+
+
+def _hours(hours: dict[str, int], at: datetime, horizon: datetime) -> dict[str, int]:
+    """``hours`` with one more article in ``at``'s hour, buckets older than ``horizon``'s hour dropped."""
+    out = dict(hours)
+    out[hour_of(at)] = out.get(hour_of(at), 0) + 1
+    oldest = hour_of(horizon)
+    return {h: n for h, n in sorted(out.items()) if h >= oldest}

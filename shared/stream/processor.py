@@ -19,8 +19,8 @@ from shared.stream.steps import Batch, Commit, Decode, Step, Write
 
 log = logging.getLogger(__name__)
 
-#: writes a batch's state records (topic, key, value) and waits for the acks
-StateWrite = Callable[[list[tuple[str, str, bytes]]], None]
+#: writes a batch's state records (topic, key, value; None: a tombstone) and waits for the acks
+StateWrite = Callable[[list[tuple[str, str, bytes | None]]], None]
 
 
 class Consumer(Protocol):

@@ -41,12 +41,13 @@ class ProduceTo:
 
 
 class ProduceRecords:
-    """A :data:`shared.stream.processor.StateWrite`: state records produced and acknowledged."""
+    """A :data:`shared.stream.processor.StateWrite`: state records produced and acknowledged
+    (a value of None is a tombstone: compaction then drops the key)."""
 
     def __init__(self, producer: Producer) -> None:
         self.producer = producer
 
-    def __call__(self, records: list[tuple[str, str, bytes]]) -> None:
+    def __call__(self, records: list[tuple[str, str, bytes | None]]) -> None:
         futures = [self.producer.send(name, key=key, value=value) for name, key, value in records]
         self.producer.flush(timeout=60)
         for future in futures:

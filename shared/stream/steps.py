@@ -38,8 +38,8 @@ class Batch:
     decoded: list[tuple[Message, Any]] = field(default_factory=list)
     items: list[Item[Any]] = field(default_factory=list)
     bad: list[tuple[Message, InvalidArticle]] = field(default_factory=list)
-    #: records for the stage's state topic (topic, key, value), written before the outputs
-    state: list[tuple[str, str, bytes]] = field(default_factory=list)
+    #: records for the stage's state topic (topic, key, value; None: a tombstone), written before the outputs
+    state: list[tuple[str, str, bytes | None]] = field(default_factory=list)
     written: int = 0
 
     @property

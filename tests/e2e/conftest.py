@@ -17,7 +17,7 @@ import pytest
 from deploy.local.services import wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
-STAGES = ("ingest", "clean", "enrich", "index", "search")
+STAGES = ("ingest", "clean", "enrich", "stories", "index", "search")
 
 
 def free_port() -> int:
@@ -73,13 +73,14 @@ class Pipeline:
 
 @pytest.fixture()
 def pipeline(isolated_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Pipeline]:
-    """All five services; ``@pytest.mark.pipeline_env(NAME=value)`` adds settings for one test."""
+    """All six services; ``@pytest.mark.pipeline_env(NAME=value)`` adds settings for one test."""
     ingest_port, search_port = free_port(), free_port()
     env = dict(os.environ)
     env.update(isolated_env)
     env.update({
         "NEWSFLOW_INGEST_PORT": str(ingest_port), "NEWSFLOW_SEARCH_PORT": str(search_port),
         "NEWSFLOW_CLEAN_METRICS_PORT": "0", "NEWSFLOW_ENRICH_METRICS_PORT": "0", "NEWSFLOW_INDEX_METRICS_PORT": "0",
+        "NEWSFLOW_STORIES_METRICS_PORT": "0",
         "NEWSFLOW_LOG_FORMAT": "json",
     })
     marker = request.node.get_closest_marker("pipeline_env")

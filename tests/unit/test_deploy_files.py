@@ -23,13 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 K8S = ROOT / "deploy" / "kubernetes"
 
-APP_SERVICES = ("ingest", "clean", "enrich", "index", "search")
-STAGES = ("clean", "enrich", "index")
+APP_SERVICES = ("ingest", "clean", "enrich", "stories", "index", "search")
+STAGES = ("clean", "enrich", "stories", "index")
+METRICS_PORTS = {"clean": 9101, "enrich": 9102, "index": 9103, "stories": 9105}
 # which infrastructure each service must wait for (healthy) before it starts
 NEEDS = {
     "ingest": {"kafka"},
     "clean": {"kafka"},
     "enrich": {"kafka"},
+    "stories": {"kafka"},
     "index": {"kafka", "elasticsearch"},
     "search": {"elasticsearch"},
 }
@@ -113,7 +115,7 @@ def test_compose_app_service(compose: dict[str, Any], name: str) -> None:
 def test_compose_memory_limits(compose: dict[str, Any]) -> None:
     mib = 1024 * 1024
     expected = {"enrich": 1024, "kafka": 1024, "elasticsearch": 2048,
-                "ingest": 512, "clean": 512, "index": 512, "search": 512}
+                "ingest": 512, "clean": 512, "stories": 512, "index": 512, "search": 512}
     for name, limit in expected.items():
         assert int(compose["services"][name]["deploy"]["resources"]["limits"]["memory"]) == limit * mib, name
 
@@ -261,7 +263,7 @@ def test_deployment(name: str) -> None:
         assert get["path"] == path
         assert get["port"] in ports
     if name in STAGES:
-        assert ports[container["readinessProbe"]["httpGet"]["port"]] == {"clean": 9101, "enrich": 9102, "index": 9103}[name]
+        assert ports[container["readinessProbe"]["httpGet"]["port"]] == METRICS_PORTS[name]
 
 
 def test_ingest_token_comes_from_a_secret_reference() -> None:
@@ -277,6 +279,15 @@ def test_services_for_the_http_apis() -> None:
     assert set(services) == {"ingest", "search"}
     assert services["ingest"]["spec"]["ports"][0]["port"] == 8001
     assert services["search"]["spec"]["ports"][0]["port"] == 8000
+
+
+def test_stories_runs_exactly_one_worker(compose: dict[str, Any]) -> None:
+    """The clustering is one sequential decision over the stream: never two workers, not even in a rollout."""
+    (deployment,) = [d for d in by_kind("Deployment") if d["metadata"]["name"] == "stories"]
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert compose["services"]["stories"]["deploy"]["replicas"] == 1
+    assert all(h["spec"]["scaleTargetRef"]["name"] != "stories" for h in by_kind("HorizontalPodAutoscaler"))
 
 
 def test_enrich_autoscales() -> None:

@@ -1,0 +1,83 @@
+"""Entry point: ``python -m services.stories``: articles.enriched -> articles.storied.
+
+The chain: decode -> cluster (:class:`services.stories.steps.Cluster`: each article joins an
+open story or starts one; its clusterer restored from the compacted topic
+``newsflow.story-state`` before the stage joins its group) -> state records (story and
+assignment records, tombstones for what left the window) written and acknowledged -> produce
+to articles.storied -> dead letters -> commit.
+
+ONE worker: the clustering is one sequential decision over the whole stream (which story an
+article joins depends on every article before it), so two workers on two halves of the
+partitions would each hold half the stories and split events apart. A second worker is
+refused by the launchers; on Kubernetes the Deployment has one replica and the Recreate
+strategy (see docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from kafka import KafkaProducer
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from services.stories.logic import ClusterSettings, StoryClusterer
+from services.stories.steps import Cluster, restore
+from shared.kafka import topic
+from shared.limits import STORY_WINDOW
+from shared.logs import setup_logging
+from shared.models import StoryState
+from shared.service import exit_with, run_stream_stage
+from shared.settings import StageSettings
+from shared.state import CompactedTable, dead_letter_poison
+from shared.stream.produce import ProduceRecords, ProduceTo
+from shared.stream.steps import Step
+from shared.topics import ENRICHED, STORIED, STORY_STATE
+
+log = logging.getLogger(__name__)
+
+
+class StoriesSettings(StageSettings):
+    """Stories service settings (env prefix NEWSFLOW_STORIES_)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_STORIES_", frozen=True, extra="ignore")
+    batch_size: int = Field(default=64, description="Messages per poll")
+    metrics_port: int = Field(default=9105, description="Prometheus /metrics port (0: off)")
+    window_hours: float = Field(default=STORY_WINDOW.total_seconds() / 3600, gt=0,
+                                description="Hours a story stays open after its last article (event time); "
+                                            "older stories and assignments leave the state")
+
+
+def clusterer(settings: StoriesSettings) -> StoryClusterer:
+    """The clusterer with its state restored from the compacted topic (the one poison policy:
+    an unreadable record is dead-lettered and restoring goes on)."""
+    table: CompactedTable[StoryState] = CompactedTable(settings, STORY_STATE, dead_letter_poison(settings, "stories"))
+    try:
+        records = restore(table.restore())
+    finally:
+        table.close()
+    restored = StoryClusterer.from_records(records, ClusterSettings(window=timedelta(hours=settings.window_hours)))
+    stories, assignments = restored.size
+    log.info("stories restored: %d open stories, %d assignments from %s", stories, assignments,
+             topic(settings, STORY_STATE).name)
+    return restored
+
+
+def steps(settings: StoriesSettings) -> Callable[[KafkaProducer], list[Step]]:
+    return lambda _producer: [Cluster(clusterer(settings), topic(settings, STORY_STATE).name)]
+
+
+def main() -> None:
+    settings = StoriesSettings()
+    setup_logging(settings.log_level, settings.log_format)
+    exit_with(run_stream_stage(
+        stage="stories", settings=settings, source=ENRICHED, make_steps=steps(settings),
+        make_write=lambda producer: ProduceTo(producer, topic(settings, STORIED), key=lambda a: a.article.id),
+        make_state_write=ProduceRecords,
+    ))
+
+
+if __name__ == "__main__":
+    main()
