@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from kafka import KafkaProducer
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from services.clean.dedup import DuplicateDetector
 from services.clean.steps import Deduplicate, clean_batch
@@ -22,7 +21,7 @@ from shared.kafka import topic
 from shared.logs import setup_logging
 from shared.models import DedupEntry
 from shared.service import exit_with, run_stream_stage
-from shared.settings import StageSettings
+from shared.settings import StageSettings, metrics_port_setting
 from shared.state import CompactedTable, dead_letter_poison
 from shared.stream.produce import ProduceRecords, ProduceTo
 from shared.stream.steps import Step, Transform
@@ -31,12 +30,11 @@ from shared.topics import CLEAN, DEDUP_STATE, RAW
 log = logging.getLogger(__name__)
 
 
-class CleanSettings(StageSettings):
+class CleanSettings(StageSettings, env_prefix="NEWSFLOW_CLEAN_"):
     """Clean service settings (env prefix NEWSFLOW_CLEAN_)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_CLEAN_", frozen=True, extra="ignore")
     batch_size: int = Field(default=64, description="Messages per poll")
-    metrics_port: int = Field(default=9101, description="Prometheus /metrics port (0: off)")
+    metrics_port: int = metrics_port_setting(9101)
     duplicate_threshold: float = Field(default=0.3, description="MinHash Jaccard at which a text is a near-duplicate")
     duplicate_window: int = Field(default=200_000, description="Originals remembered for duplicate checks")
 

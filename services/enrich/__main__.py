@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from services.enrich.logic import ENRICHMENT_VERSION, Enricher
 from services.enrich.reuse import ReuseOriginals
@@ -16,18 +15,17 @@ from shared.models import CleanArticle, EnrichedArticle
 from shared.service import exit_with, run_stream_stage
 from shared.stream.produce import ProduceTo
 from shared.stream.steps import Transform
-from shared.settings import StageSettings
+from shared.settings import StageSettings, metrics_port_setting
 from shared.topics import CLEAN, ENRICHED
 
 log = logging.getLogger(__name__)
 
 
-class EnrichSettings(StageSettings):
+class EnrichSettings(StageSettings, env_prefix="NEWSFLOW_ENRICH_"):
     """Enrich service settings (env prefix NEWSFLOW_ENRICH_)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_ENRICH_", frozen=True, extra="ignore")
     batch_size: int = Field(default=32, description="Articles per nlp.pipe batch")
-    metrics_port: int = Field(default=9102, description="Prometheus /metrics port (0: off)")
+    metrics_port: int = metrics_port_setting(9102)
     alias_refresh_seconds: float = Field(default=15.0, description="How often to look for alias corrections")
     reuse_originals: int = Field(default=2000, description="Recent originals kept so their copies skip the model "
                                                              "(0: every copy is analysed)")

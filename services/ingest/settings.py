@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from shared.http import DEFAULT_HOSTS
 from shared.settings import CommonSettings
@@ -13,10 +12,8 @@ def _items(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
-class IngestSettings(CommonSettings):
+class IngestSettings(CommonSettings, env_prefix="NEWSFLOW_INGEST_"):
     """Ingest service settings (env prefix NEWSFLOW_INGEST_)."""
-
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_INGEST_", frozen=True, extra="ignore")
 
     host: str = Field(default="127.0.0.1", description="HTTP bind address")
     port: int = Field(default=8001, description="HTTP port")

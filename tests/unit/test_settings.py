@@ -1,0 +1,43 @@
+"""Each service's settings class reads its own env prefix and the shared plain names, and is frozen."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from services.clean.__main__ import CleanSettings
+from services.enrich.__main__ import EnrichSettings
+from services.ingest.settings import IngestSettings
+from shared.settings import CommonSettings, StageSettings
+
+
+@pytest.mark.parametrize(("cls", "prefix", "metrics_port"), [
+    (CleanSettings, "NEWSFLOW_CLEAN_", 9101), (EnrichSettings, "NEWSFLOW_ENRICH_", 9102),
+])
+def test_a_stage_reads_its_prefix_and_the_plain_names(monkeypatch: pytest.MonkeyPatch, cls: type[StageSettings],
+                                                      prefix: str, metrics_port: int) -> None:
+    assert cls().metrics_port == metrics_port
+    assert cls.model_fields["metrics_port"].description == StageSettings.model_fields["metrics_port"].description
+    monkeypatch.setenv(f"{prefix}BATCH_SIZE", "7")
+    monkeypatch.setenv("NEWSFLOW_BATCH_SIZE", "99")  # another stage's knob is not read unprefixed
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092")
+    monkeypatch.setenv("NEWSFLOW_TOPIC_REPLICATION", "3")
+    s = cls()
+    assert (s.batch_size, s.kafka_bootstrap_servers, s.topic_replication) == (7, "k1:9092,k2:9092", 3)
+    with pytest.raises(ValidationError):
+        s.batch_size = 8  # type: ignore[misc]
+
+
+def test_ingest_reads_its_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSFLOW_INGEST_PORT", "18001")
+    monkeypatch.setenv("NEWSFLOW_PORT", "1")
+    assert IngestSettings().port == 18001
+
+
+def test_shared_settings_by_name_and_by_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert CommonSettings(create_topics=False).create_topics is False
+    monkeypatch.setenv("NEWSFLOW_CREATE_TOPICS", "false")
+    assert CommonSettings().create_topics is False
+    with pytest.raises(ValidationError):
+        CommonSettings(topic_replication=0)
+    assert "(NEWSFLOW_TOPIC_REPLICATION)" in (CommonSettings.model_fields["topic_replication"].description or "")
