@@ -1,4 +1,4 @@
-"""The search HTTP API (read-only): /search, /articles/{id}, autocomplete, /related, the web page."""
+"""The search HTTP API (read-only): /search, /articles/{id}, /stories, autocomplete, /related, the web page."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi import FastAPI, Path as PathParam, Query
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Histogram
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from services.search.contract import (
@@ -22,6 +22,8 @@ from services.search.contract import (
     NameCount,
     RelatedResponse,
     SearchResponse,
+    StoriesResponse,
+    StoryResponse,
     errors,
     install_validation_errors,
 )
@@ -39,8 +41,23 @@ from services.search.query import (
     parse_near,
     shape_response,
 )
+from services.search.stories import (
+    STORY_ID_CHARS,
+    STORY_ID_PATTERN,
+    StoriesParams,
+    StorySort,
+    annotate,
+    build_stories,
+    build_story_articles,
+    found_stories,
+    shape_stories,
+    shape_story,
+    story_ids_of,
+    story_query,
+)
 from services.search.timeline import Interval, Timeline, clamp, span_body, span_of
 from shared.aliases import fold
+from shared.es import stories_alias
 from shared.http import DEFAULT_HOSTS, add_operations_routes, error, protect
 from shared.limits import (
     MAX_ARTICLE_ID_CHARS,
@@ -71,7 +88,8 @@ SEARCH_SECONDS = Histogram("newsflow_search_seconds", "Time to answer /search")
 REFUSED = "the search engine could not run this query; simplify it (fewer or simpler words and filters)"
 
 Text = Annotated[str, Query(max_length=MAX_FILTER_CHARS)]
-Filter = Annotated[list[str], Query(max_length=MAX_FILTER_VALUES)]
+#: a repeatable filter: at most MAX_FILTER_VALUES values of at most MAX_FILTER_CHARS each
+Filter = Annotated[list[Annotated[str, StringConstraints(max_length=MAX_FILTER_CHARS)]], Query(max_length=MAX_FILTER_VALUES)]
 
 
 def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | None] = lambda _name: None) -> FastAPI:
@@ -81,12 +99,15 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
 
     install_validation_errors(app)
 
-    def run(body: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+    stories_index = stories_alias(alias)
+
+    def run(body: dict[str, Any], index: str = alias) -> dict[str, Any] | JSONResponse:
         """Elasticsearch's answer, or our error: 400 for a query it refuses, 503 otherwise."""
         try:
-            return es.search(index=alias, **body).body
+            return es.search(index=index, **body).body
         except NotFoundError:
-            return error(503, "nothing has been indexed yet; retry later")
+            what = "no story" if index == stories_index else "nothing"
+            return error(503, f"{what} has been indexed yet; retry later")
         except ApiError as exc:
             if exc.meta.status == 400:
                 log.warning("query refused by Elasticsearch: %s", _root_cause(exc))
@@ -147,6 +168,8 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
         facets: bool = True,
         include_duplicates: bool = False,
         interval: Annotated[Interval | None, Query(description="timeline bucket (coarsened if too many)")] = None,
+        story: Annotated[str | None, Query(pattern=STORY_ID_PATTERN, max_length=STORY_ID_CHARS,
+                                           description="only this story's articles")] = None,
     ) -> Any:
         with SEARCH_SECONDS.time():
             try:
@@ -160,7 +183,7 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
                     q=q, actors=tuple(with_canonical(a) for a in actor), places=tuple(with_canonical(x) for x in place),
                     topics=tuple(topic), language=language, source=source, date_from=from_, date_to=to, near=point,
                     within_km=parse_distance(within), sort=sort, page=page, size=size, cursor=cursor, facets=facets,
-                    include_duplicates=include_duplicates, interval=interval,
+                    include_duplicates=include_duplicates, interval=interval, story=story,
                 )
                 check(params)
                 timeline = timeline_for(params) if facets else None
@@ -172,7 +195,78 @@ def create_app(es: Elasticsearch, alias: str, resolve: Callable[[str], str | Non
             resp = run(body)
             if isinstance(resp, JSONResponse):
                 return resp
-            return shape_response(resp, params, timeline)
+            return annotate(shape_response(resp, params, timeline), resp, stories_of(resp))
+
+    def stories_of(resp: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The stories a page of hits names, in one mget; a failure costs the annotations only."""
+        ids = story_ids_of(resp)
+        if not ids:
+            return {}
+        try:
+            return found_stories(es.mget(index=stories_index, ids=ids).body)
+        except (ApiError, TransportError) as exc:
+            log.warning("story lookup failed; hits are shown without their story: %s", exc)
+            return {}
+
+    @app.get("/stories", summary="Stories: articles about one event, across sources", response_model=None,
+             responses={200: {"model": StoriesResponse}, **errors(400, 422, 503)})
+    def stories(
+        actor: Annotated[Filter, Query(description="actor, any alias (repeatable, all must match)")] = [],  # noqa: B006
+        place: Annotated[Filter, Query(description="place, any alias (repeatable)")] = [],  # noqa: B006
+        topic: Annotated[Filter, Query(description="topic label (repeatable)")] = [],  # noqa: B006
+        language: Text | None = None,
+        from_: Annotated[IsoDate | None, Query(alias="from", description="last seen on or after")] = None,
+        to: Annotated[IsoDate | None, Query(description="last seen on or before")] = None,
+        sort: Annotated[StorySort, Query(description="size: most articles; growth: most in the last 24 hours "
+                                                     "of the story; recency: latest article")] = "recency",
+        page: Annotated[int, Query(ge=1, le=MAX_SEARCH_WINDOW)] = 1,
+        size: Annotated[int, Query(ge=1, le=MAX_SEARCH_SIZE)] = 10,
+        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page")] = None,
+    ) -> Any:
+        try:
+            params = StoriesParams(
+                actors=tuple(with_canonical(a) for a in actor), places=tuple(with_canonical(x) for x in place),
+                topics=tuple(topic), language=language, date_from=from_, date_to=to, sort=sort, page=page,
+                size=size, cursor=cursor)
+            body = build_stories(params)
+        except BadQuery as exc:
+            return error(400, str(exc))
+        resp = run(body, stories_index)
+        return resp if isinstance(resp, JSONResponse) else shape_stories(resp, params)
+
+    @app.get("/stories/{story_id}", summary="One story and its articles over time", response_model=None,
+             responses={200: {"model": StoryResponse}, **errors(400, 404, 422, 503)})
+    def story_view(
+        story_id: Annotated[str, PathParam(pattern=STORY_ID_PATTERN, max_length=STORY_ID_CHARS)],
+        size: Annotated[int, Query(ge=1, le=MAX_SEARCH_SIZE)] = 50,
+        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page")] = None,
+        facets: bool = True,
+        interval: Annotated[Interval | None, Query(description="timeline bucket (coarsened if too many)")] = None,
+    ) -> Any:
+        try:
+            doc = es.get(index=stories_index, id=story_id)["_source"]
+        except NotFoundError:
+            return error(404, "no story with this id")
+        except ApiError as exc:
+            log.warning("story lookup refused: %s", _root_cause(exc))
+            return error(503, "the search engine failed to answer; retry later")
+        except TransportError:
+            return error(503, "the search engine is unreachable; retry later")
+        timeline = None
+        if facets:
+            bounds = clamp(None, None, datetime.now(UTC))
+            span = run(span_body(story_query(story_id), *bounds))
+            if isinstance(span, JSONResponse):
+                return span
+            timeline = Timeline.choose(interval, span_of(span), bounds)
+        try:
+            body = build_story_articles(story_id, size, cursor, timeline)
+        except BadQuery as exc:
+            return error(400, str(exc))
+        resp = run(body)
+        if isinstance(resp, JSONResponse):
+            return resp
+        return shape_story(doc, resp, size, timeline.interval if timeline else None)
 
     @app.get("/articles/{article_id}", summary="One article as indexed", response_model=None,
              responses={200: {"model": Article}, **errors(404, 422, 503)})

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 _ERRORS = {
     400: "a query we cannot run (the message says why)",
-    404: "no such article",
+    404: "no such article or story",
     422: "a parameter of the wrong type or out of range (the message names it)",
     503: "Elasticsearch is unreachable or nothing has been indexed yet; retry later",
 }
@@ -38,6 +38,15 @@ class GeoPoint(BaseModel):
     lon: float
 
 
+class HitStory(BaseModel):
+    """The story an article belongs to (null when it has none, or its story is not indexed yet)."""
+
+    id: str
+    title: str | None
+    source_count: int
+    article_count: int
+
+
 class Hit(BaseModel):
     id: str
     score: float | None
@@ -51,11 +60,21 @@ class Hit(BaseModel):
     topics: list[str]
     locations: list[GeoPoint]
     highlight: dict[str, list[str]]
+    story: HitStory | None
 
 
 class FacetValue(BaseModel):
     value: str
     count: int
+
+
+class StoryFacetValue(BaseModel):
+    """A story among the matches: its id (``value``), matching articles, title and outlets."""
+
+    value: str
+    count: int
+    title: str | None
+    source_count: int | None
 
 
 class TimelineBucket(BaseModel):
@@ -69,6 +88,7 @@ class Facets(BaseModel):
     topics: list[FacetValue]
     sources: list[FacetValue]
     languages: list[FacetValue]
+    stories: list[StoryFacetValue]
     timeline: list[TimelineBucket]
 
 
@@ -84,6 +104,60 @@ class SearchResponse(BaseModel):
     next_cursor: str | None
     facets: Facets | None = None
     timeline_interval: str | None = None
+
+
+class Story(BaseModel):
+    """A story: articles about one event, across sources and languages. In /stories its lists
+    hold the first 10 (most frequent first); ``source_count`` is always the full count."""
+
+    id: str
+    title: str | None
+    first_seen: str | None
+    last_seen: str | None
+    article_count: int
+    source_count: int
+    recent_count: int
+    sources: list[str]
+    languages: list[str]
+    actors: list[str]
+    places: list[str]
+    topics: list[str]
+
+
+class StoriesResponse(BaseModel):
+    total: int
+    page: int
+    size: int
+    stories: list[Story]
+    next_cursor: str | None
+
+
+class StoryArticle(BaseModel):
+    id: str
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: str | None
+    language: str | None
+    duplicate_of: str | None
+    actors: list[str]
+    places: list[str]
+    topics: list[str]
+
+
+class StoryResponse(BaseModel):
+    """One story and a page of its articles in publication order; with ``facets`` (the default)
+    also its coverage over time (``timeline``, bars of ``timeline_interval``) and its
+    ``outlets`` (articles per source)."""
+
+    story: Story
+    total: int
+    size: int
+    articles: list[StoryArticle]
+    next_cursor: str | None
+    timeline: list[TimelineBucket] | None = None
+    timeline_interval: str | None = None
+    outlets: list[FacetValue] | None = None
 
 
 class NameCount(BaseModel):

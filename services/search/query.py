@@ -12,6 +12,7 @@ import binascii
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -30,6 +31,8 @@ from shared.limits import (
 
 Sort = Literal["relevance", "date"]
 FACET_SIZE = 15
+#: story facet buckets (each with its story's title, from the stories index)
+STORY_FACET_SIZE = 10
 FACETS = {"actors": "actors", "places": "places", "topics": "topics", "sources": "source", "languages": "language"}
 
 
@@ -56,6 +59,7 @@ class SearchParams:
     facets: bool = True
     include_duplicates: bool = False
     interval: Interval | None = None
+    story: str | None = None
     extra_filters: tuple[dict[str, Any], ...] = field(default=())
 
 
@@ -119,7 +123,7 @@ def encode_cursor(sort_values: list[Any]) -> str:
 _LONG = 2**63
 
 
-def _is_long(value: Any) -> bool:
+def is_long(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and -_LONG <= value < _LONG
 
 
@@ -127,17 +131,23 @@ def _is_score(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_id(value: Any) -> bool:
+def is_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 512
 
 
 #: the sort values of the last hit, as each sort order returns them: checked one by one, so a
 #: forged cursor never reaches Elasticsearch (a null score there is a 500, a wrong count a 400)
-_CURSOR_SHAPES = {"relevance": (_is_score, _is_long, _is_id), "date": (_is_long, _is_id)}
+_CURSOR_SHAPES = {"relevance": (_is_score, is_long, is_id), "date": (is_long, is_id)}
 
 
 def decode_cursor(cursor: str, sort: Sort = "relevance") -> list[Any]:
     """The ``search_after`` values of a cursor; BadQuery unless it is one ``sort`` returns."""
+    return decode_values(cursor, _CURSOR_SHAPES[sort])
+
+
+def decode_values(cursor: str, shape: tuple[Callable[[Any], bool], ...]) -> list[Any]:
+    """The ``search_after`` values of a cursor, each checked by its ``shape`` predicate; BadQuery
+    for anything else (a forged cursor never reaches Elasticsearch)."""
     refused = BadQuery("cursor is not one this API returned for this sort order; start from the first page")
     if len(cursor) > MAX_CURSOR_CHARS:
         raise refused
@@ -145,7 +155,6 @@ def decode_cursor(cursor: str, sort: Sort = "relevance") -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, RecursionError) as exc:
         raise refused from exc
-    shape = _CURSOR_SHAPES[sort]
     if not isinstance(values, list) or len(values) != len(shape) or not all(ok(v) for ok, v in zip(shape, values)):
         raise refused
     return values
@@ -169,6 +178,8 @@ def filters(p: SearchParams) -> list[dict[str, Any]]:
         out.append({"term": {"language": p.language}})
     if p.source:
         out.append({"term": {"source": p.source}})
+    if p.story:
+        out.append({"term": {"story_id": p.story}})
     if p.date_from or p.date_to:
         rng: dict[str, str] = {}
         if p.date_from:
@@ -258,6 +269,7 @@ def build_search(p: SearchParams, timeline: Timeline | None = None) -> dict[str,
         body["from"] = (p.page - 1) * p.size
     if p.facets:
         aggs: dict[str, Any] = {name: {"terms": {"field": f, "size": FACET_SIZE}} for name, f in FACETS.items()}
+        aggs["stories"] = {"terms": {"field": "story_id", "size": STORY_FACET_SIZE}}
         if timeline is not None:
             aggs["timeline"] = timeline.aggregation()
         body["aggs"] = aggs
