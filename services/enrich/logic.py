@@ -18,8 +18,8 @@ the mentions, with offsets into ``title + "\\n\\n" + body``), and topics and key
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from shared.aliases import AliasRegistry
 from shared.errors import InvalidArticle
@@ -33,7 +33,7 @@ from .records import Analysis, finish_entities
 from .topics import TopicClassifier, keywords
 
 __all__ = ["ENRICHMENT_VERSION", "EXCLUDED_COMPONENTS", "MAX_ANALYSED_CHARS", "MODEL_PACKAGE", "Enricher",
-           "article_text", "enrich", "enrich_many", "language_of", "load_nlp"]
+           "article_text", "enrich", "language_of", "load_nlp"]
 
 ENRICHMENT_VERSION = "2026.12-1"
 # Longer texts are analysed up to this many characters (offsets stay valid: they index the
@@ -42,7 +42,13 @@ MAX_ANALYSED_CHARS = ENRICH_MAX_ANALYSED_CHARS
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
-Result = tuple[list[Actor], list[Place], list[Topic], list[str]]
+class Result(NamedTuple):
+    """What the analysis finds in one text: the fields of an :class:`EnrichedArticle` beside the article."""
+
+    actors: list[Actor]
+    places: list[Place]
+    topics: list[Topic]
+    keywords: list[str]
 
 
 def article_text(article: CleanArticle) -> str:
@@ -111,17 +117,8 @@ class Enricher:
             if not text.strip():
                 raise InvalidArticle(f"article {article.id} has neither title nor body text")
         results = self.analyse_texts(texts, [a.language for a in articles])
-        return [
-            EnrichedArticle(
-                article=article,
-                actors=actors,
-                places=places,
-                topics=topics,
-                keywords=kws,
-                enrichment_version=ENRICHMENT_VERSION,
-            )
-            for article, (actors, places, topics, kws) in zip(articles, results)
-        ]
+        return [EnrichedArticle(article=article, enrichment_version=ENRICHMENT_VERSION, **result._asdict())
+                for article, result in zip(articles, results)]
 
     def analyse_texts(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Result]:
         """Same analysis on plain strings (used by the evaluation tool and tests)."""
@@ -155,7 +152,7 @@ class Enricher:
         in_mentions |= {w for p in places for m in p.mentions for w in m.text.lower().split()}
         stop = self._stop if lang == "en" else stop_words(lang)
         kws = keywords(words, stop, names, title_words, exclude=in_mentions)
-        return actors, places, topics, kws
+        return Result(actors, places, topics, kws)
 
     def loaded_languages(self) -> list[str]:
         """Languages whose model is loaded in this process (English first)."""
@@ -169,7 +166,3 @@ def supported_model_languages() -> tuple[str, ...]:
 def enrich(article: CleanArticle, enricher: Enricher) -> EnrichedArticle:
     """Enrich one article (the stage function). Raises InvalidArticle for an empty article."""
     return enricher.enrich_batch([article])[0]
-
-
-def enrich_many(articles: Iterable[CleanArticle], enricher: Enricher) -> list[EnrichedArticle]:
-    return enricher.enrich_batch(list(articles))
