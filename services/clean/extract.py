@@ -118,18 +118,15 @@ def _missing_prose(precise: str, default: str) -> int:
 
 
 
+#: trafilatura's options in every mode: plain text of the article and its tables, no reader
+#: comments; repeated passages are kept (trafilatura's deduplicate drops a paragraph seen on an
+#: earlier page of the same process, which would make the output depend on what came before)
+_OPTIONS: dict[str, bool] = {"include_comments": False, "include_tables": True, "include_images": False,
+                             "include_formatting": False, "deduplicate": False}
+
+
 def _extract(html: str, url: str | None, favor_precision: bool = False, favor_recall: bool = False) -> str:
-    text = trafilatura.extract(
-        html,
-        url=url,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_formatting=False,
-        deduplicate=False,
-        favor_precision=favor_precision,
-        favor_recall=favor_recall,
-    )
+    text = trafilatura.extract(html, url=url, favor_precision=favor_precision, favor_recall=favor_recall, **_OPTIONS)
     return text or ""
 
 
