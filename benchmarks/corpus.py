@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from shared.ids import content_hash
-from shared.models import CleanArticle, EnrichedArticle, RawArticle
+from shared.models import CleanArticle, EnrichedArticle, RawArticle, StoriedArticle, StorySummary
 
 REPO = Path(__file__).resolve().parents[1]
 PRIMARY = REPO / "tests" / "data" / "extraction-dev"
@@ -128,3 +128,22 @@ def build(n: int, tag: str, need_enriched: bool, enricher: Any = None) -> Corpus
         corpus.enriched = [done[i % len(pages)].model_copy(update={"article": corpus.clean[i]})
                            for i in range(n)]
     return corpus
+
+
+def storied(enriched: list[EnrichedArticle], per_story: int = 5) -> list[StoriedArticle]:
+    """The articles as the stories stage passes them to index: in stories of ``per_story``
+    consecutive articles, each carrying its story's summary as of its joining (revision k + 1),
+    so a batch holds several revisions of most stories (the index writes the highest)."""
+    out: list[StoriedArticle] = []
+    for j, e in enumerate(enriched):
+        first = enriched[j - j % per_story]
+        revision = j % per_story + 1
+        summary = StorySummary(
+            id=f"story-{first.article.id}", revision=revision, title=first.article.title,
+            first_seen=first.article.received_at, last_seen=e.article.received_at, article_count=revision,
+            sources=sorted({x.article.source or "bench" for x in enriched[j - j % per_story:j + 1]}),
+            languages=sorted({x.article.language or "en" for x in enriched[j - j % per_story:j + 1]}),
+            actors=[a.name for a in first.actors[:10]], places=[p.name for p in first.places[:10]],
+            topics=[t.label for t in first.topics[:5]], recent_count=revision)
+        out.append(StoriedArticle(**{k: getattr(e, k) for k in EnrichedArticle.model_fields}, story=summary))
+    return out

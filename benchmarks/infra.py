@@ -18,7 +18,7 @@ import httpx
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 
-from shared.es import index_name
+from shared.es import index_name, stories_alias
 from deploy.local import services as launcher
 from shared.kafka import MAX_MESSAGE_BYTES, ensure_topics
 from shared.settings import CommonSettings
@@ -143,7 +143,8 @@ class Resources:
                 self.problems.append(f"stop {svc.stage}: {exc}")
         for alias in self.aliases:
             try:
-                self.es.options(ignore_status=404).indices.delete(index=index_name(alias))
+                self.es.options(ignore_status=404).indices.delete(
+                    index=[index_name(alias), index_name(stories_alias(alias))])
             except Exception as exc:  # noqa: BLE001
                 self.problems.append(f"delete index {alias}: {exc}")
         if self.prefixes:

@@ -100,6 +100,7 @@ class Bench:
         self.started: list[str] = []  # servers this run started, stopped at its end
         self.enricher: Any = None
         self.corpus: corpus_mod.Corpus | None = None
+        self._index_events: list[Any] | None = None
 
     # ------------------------------------------------------------------ set-up
 
@@ -154,60 +155,83 @@ class Bench:
                                      "batch": poll}
 
     def limit_bulk(self) -> None:
+        """Elasticsearch's ``helpers.bulk`` of exactly what the index stage writes: each chunk of the
+        stage's batch size holds its articles' documents and, after them, each story's highest
+        revision in the chunk with ``version_type=external_gte`` (as services.index.writer does)."""
         from elasticsearch import helpers
 
-        from services.index.logic import index
-        from shared.es import ensure_index
+        from services.index.logic import index, story_document
+        from shared.es import STORIES_INDEX_BODY, ensure_index, index_name, stories_alias
 
         alias = self.res.alias(f"bench-{self.tag}-bulk")
+        stories = stories_alias(alias)
         ensure_index(self.es, alias)
+        ensure_index(self.es, stories, body=STORIES_INDEX_BODY)
         now = datetime.now(UTC)
-        docs = [index(e, now) for e in self.index_events()]
+        events = self.index_events()
         size = default_of("services.index.__main__", "IndexSettings", "batch_size")
-        mb = sum(len(json.dumps(d)) for d in docs) / 1e6
-        log(f"limit: ES bulk of {len(docs)} docs ({mb:.1f} MB) in chunks of {size}")
 
-        def bulk(suffix: str, batch: list[dict[str, Any]]) -> float:
+        def story_docs(chunk: list[Any]) -> list[tuple[str, int, dict[str, Any]]]:
+            latest: dict[str, Any] = {}
+            for e in chunk:
+                if e.story.id not in latest or latest[e.story.id].revision < e.story.revision:
+                    latest[e.story.id] = e.story
+            return [(st.id, st.revision, story_document(st, now)) for st in latest.values()]
+
+        batches = [([index(e, now) for e in chunk], story_docs(chunk)) for chunk in chunks(events, size)]
+        mb = sum(len(json.dumps(d)) for docs, sts in batches for d in [*docs, *(x for _, _, x in sts)]) / 1e6
+        log(f"limit: ES bulk of {len(events)} docs ({mb:.1f} MB) in chunks of {size}, "
+            f"{sum(len(sts) for _, sts in batches)} story docs")
+
+        def bulk(suffix: str, batches: list[Any]) -> float:
             t0 = time.perf_counter()
-            for chunk in chunks(batch, size):
+            for docs, sts in batches:
                 actions = [{"_op_type": "index", "_index": alias, "_id": d["id"] + suffix, "_source": d}
-                           for d in chunk]
-                _, errors = helpers.bulk(self.es, actions, raise_on_error=False, max_retries=0, chunk_size=size,
-                                         max_chunk_bytes=512 * 1024 * 1024)
+                           for d in docs]
+                actions += [{"_op_type": "index", "_index": stories, "_id": sid + suffix, "version": rev,
+                             "version_type": "external_gte", "_source": d} for sid, rev, d in sts]
+                _, errors = helpers.bulk(self.es, actions, raise_on_error=False, max_retries=0,
+                                         chunk_size=len(actions), max_chunk_bytes=512 * 1024 * 1024)
                 if errors:
                     raise RuntimeError(f"bulk errors: {errors[:2]}")
-            self.es.indices.refresh(index=alias)
+            self.es.indices.refresh(index=[alias, stories])
             return time.perf_counter() - t0
 
-        def bulk_bytes(suffix: str, batch: list[dict[str, Any]]) -> float:
+        def bulk_bytes(suffix: str, batches: list[Any]) -> float:
             """Elasticsearch alone: the same documents as ready NDJSON bodies, serialized before the clock."""
             head = '{"index":{"_index":%s,"_id":%s}}'
-            bodies = ["".join(head % (json.dumps(alias), json.dumps(d["id"] + suffix)) + "\n" + json.dumps(d) + "\n"
-                              for d in chunk).encode() for chunk in chunks(batch, size)]
+            story_head = '{"index":{"_index":%s,"_id":%s,"version":%d,"version_type":"external_gte"}}'
+            bodies = ["".join([*(head % (json.dumps(alias), json.dumps(d["id"] + suffix)) + "\n" + json.dumps(d) + "\n"
+                                 for d in docs),
+                               *(story_head % (json.dumps(stories), json.dumps(sid + suffix), rev) + "\n"
+                                 + json.dumps(d) + "\n" for sid, rev, d in sts)]).encode()
+                      for docs, sts in batches]
             t0 = time.perf_counter()
             for body in bodies:
                 if self.es.bulk(operations=body, filter_path=["errors"]).get("errors"):  # type: ignore[arg-type]
                     raise RuntimeError("bulk errors in the pre-serialized pass")
-            self.es.indices.refresh(index=alias)
+            self.es.indices.refresh(index=[alias, stories])
             return time.perf_counter() - t0
 
-        bulk("-warm", docs[:20])  # a fresh index's first request is slow; the stage's index is warm too
-        passes = [bulk(f"-p{k}", docs) for k in range(2)]  # best of two passes: the limit
+        bulk("-warm", [(docs[:20], sts[:4]) for docs, sts in batches[:1]])  # a fresh index's first request is slow
+        passes = [bulk(f"-p{k}", batches) for k in range(2)]  # best of two passes: the limit
         dt = min(passes)
-        bytes_passes = [bulk_bytes(f"-b{k}", docs) for k in range(2)]
+        bytes_passes = [bulk_bytes(f"-b{k}", batches) for k in range(2)]
         count = self.es.count(index=alias)["count"]
-        self.results["limit_bulk"] = {"rate": len(docs) / dt, "seconds": dt, "mb_per_s": mb / dt, "count": count,
+        self.results["limit_bulk"] = {"rate": len(events) / dt, "seconds": dt, "mb_per_s": mb / dt, "count": count,
                                       "chunk": size, "passes_s": passes,
-                                      "preserialized_rate": len(docs) / min(bytes_passes),
+                                      "preserialized_rate": len(events) / min(bytes_passes),
                                       "preserialized_passes_s": bytes_passes}
-        from shared.es import index_name
-
-        self.es.options(ignore_status=404).indices.delete(index=index_name(alias))
+        self.es.options(ignore_status=404).indices.delete(index=[index_name(alias), index_name(stories)])
 
     def index_events(self) -> list[Any]:
-        """Index runs ~100x faster than enrich: 5x the corpus, so it is measured over seconds, not a blink."""
-        return [e.model_copy(update={"article": e.article.model_copy(update={"id": f"{e.article.id}-x{k}"})})
-                for k in range(5) for e in self.corpus.enriched]
+        """Index runs ~100x faster than enrich: 5x the corpus, so it is measured over seconds, not a
+        blink; each a StoriedArticle, as the stage reads them (see :func:`corpus_mod.storied`)."""
+        if self._index_events is None:
+            self._index_events = corpus_mod.storied(
+                [e.model_copy(update={"article": e.article.model_copy(update={"id": f"{e.article.id}-x{k}"})})
+                 for k in range(5) for e in self.corpus.enriched])
+        return self._index_events
 
     def limit_kafka(self) -> None:
         from shared.kafka import make_producer, topic
@@ -267,10 +291,10 @@ class Bench:
 
     def stage_alone(self, stage: str, label: str, workers: int = 1, per_article_s: float = 1.0) -> dict[str, Any]:
         from shared.kafka import topic
-        from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW
+        from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW, STORIED
 
         src, dst, events = {"clean": (RAW, CLEAN, self.corpus.raw), "enrich": (CLEAN, ENRICHED, self.corpus.clean),
-                            "index": (ENRICHED, None, self.index_events())}[stage]
+                            "index": (STORIED, None, self.index_events())}[stage]
         prefix, alias = f"bench{self.tag}-{label}.", self.res.alias(f"bench-{self.tag}-{label}")
         settings = self.res.topics(prefix)
         self.preload(settings, src, events)

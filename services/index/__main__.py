@@ -1,4 +1,5 @@
-"""Entry point: ``python -m services.index``: articles.enriched -> Elasticsearch (alias ``articles``)."""
+"""Entry point: ``python -m services.index``: articles.storied -> Elasticsearch (alias ``articles``, and
+the stories index beside it, alias ``articles-stories``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from pydantic_settings import SettingsConfigDict
 
 from services.index.logic import Document, index_json
 from services.index.writer import bulk_write
-from shared.es import ensure_index, make_client
+from shared.es import STORIES_INDEX_BODY, ensure_index, make_client, stories_alias
 from shared.logs import setup_logging
-from shared.models import EnrichedArticle
+from shared.models import StoriedArticle
 from shared.service import exit_with, run_stream_stage
 from shared.settings import StageSettings
 from shared.stream.steps import Step, Transform
-from shared.topics import ENRICHED
+from shared.topics import STORIED
 
 
 class IndexSettings(StageSettings):
@@ -33,18 +34,20 @@ def main() -> None:
     setup_logging(settings.log_level, settings.log_format)
     es = make_client(settings)
 
-    def handle(events: list[EnrichedArticle]) -> list[Document]:
-        """The stage function over a batch: each article as its Elasticsearch document, serialized
-        once (the events were validated once, from the message bytes, by the stream's decode)."""
+    def handle(events: list[StoriedArticle]) -> list[Document]:
+        """The stage function over a batch: each article as its Elasticsearch document (with its
+        story's), serialized once (the events were validated once, from the message bytes, by
+        the stream's decode)."""
         now = datetime.now(UTC)
         return [index_json(e, now) for e in events]
 
     def steps(_producer: object) -> list[Step]:
         ensure_index(es, settings.index_alias, settings.index_replicas)  # an outage here is retried
+        ensure_index(es, stories_alias(settings.index_alias), settings.index_replicas, body=STORIES_INDEX_BODY)
         return [Transform(handle)]
 
     exit_with(run_stream_stage(
-        stage="index", settings=settings, source=ENRICHED, make_steps=steps,
+        stage="index", settings=settings, source=STORIED, make_steps=steps,
         make_write=lambda _producer: lambda items: bulk_write(es, settings.index_alias, items),
     ))
 

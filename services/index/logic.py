@@ -1,4 +1,4 @@
-"""The index stage's pure function: an EnrichedArticle -> the Elasticsearch document.
+"""The index stage's pure function: a StoriedArticle -> the Elasticsearch documents.
 
 :func:`index` gives the document as a dict; :func:`index_json` gives the same document as
 the JSON bytes the bulk request carries, which is what the stage writes: the entities (most
@@ -26,11 +26,21 @@ def _unique(values: list[str]) -> list[str]:
 ENTITIES = {"actors", "places", "topics"}
 
 
+class StoryDocument(NamedTuple):
+    """A story's ``stories`` index document, serialized, with the revision it is written at."""
+
+    id: str
+    revision: int
+    source: bytes
+
+
 class Document(NamedTuple):
-    """One article's Elasticsearch document, serialized: its ``_id`` and its ``_source`` JSON."""
+    """One article's Elasticsearch document, serialized: its ``_id`` and its ``_source`` JSON,
+    and the story document it carries (None for an article with no story)."""
 
     id: str
     source: bytes
+    story: StoryDocument | None = None
 
 
 def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
@@ -43,7 +53,14 @@ def index_json(enriched: EnrichedArticle, indexed_at: datetime) -> Document:
     """:func:`index` as JSON bytes (equal once parsed), without the entities passing through dicts."""
     head = json.dumps(fields(enriched, indexed_at), ensure_ascii=False, separators=(",", ":"))
     entities = enriched.__pydantic_serializer__.to_json(enriched, include=ENTITIES)
-    return Document(enriched.article.id, b"".join((head[:-1].encode(), b',"entities":', entities, b"}")))
+    story = story_json(enriched.story, indexed_at) if isinstance(enriched, StoriedArticle) else None
+    return Document(enriched.article.id, b"".join((head[:-1].encode(), b',"entities":', entities, b"}")), story)
+
+
+def story_json(summary: StorySummary, indexed_at: datetime) -> StoryDocument:
+    """:func:`story_document` serialized, with its revision."""
+    source = json.dumps(story_document(summary, indexed_at), ensure_ascii=False, separators=(",", ":")).encode()
+    return StoryDocument(summary.id, summary.revision, source)
 
 
 def fields(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from shared.kafka import make_producer, topic
 from shared.settings import CommonSettings
-from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW, decode
+from shared.topics import CLEAN, DEAD_LETTER, ENRICHED, RAW, STORIED, decode
 from tests.e2e.conftest import Pipeline, wait_for
 from tests.integration.helpers import read_topic
 
@@ -77,7 +77,7 @@ def test_bad_input_campaign(pipeline: Pipeline) -> None:
     # raw bytes and unknown schema versions straight onto every topic
     producer = make_producer(s)
     junk = [b"\x00\xff garbage", b"{}", b'{"schema_version": 999, "id": "x"}', b"null", b"[]"]
-    for spec in (RAW, CLEAN, ENRICHED):
+    for spec in (RAW, CLEAN, ENRICHED, STORIED):
         for i, value in enumerate(junk):
             producer.send(topic(s, spec).name, key=f"junk-{spec.name}-{i}", value=value)
     producer.flush()
@@ -98,14 +98,14 @@ def test_bad_input_campaign(pipeline: Pipeline) -> None:
                    and r.json(), timeout=180, what="the one-line article to be indexed")
     assert doc["title"] == "Putin met Scholz in Berlin on Monday." and "Vladimir Putin" in json.dumps(doc)
 
-    expected = len(junk) * 3 + len(ids)
+    expected = len(junk) * 4 + len(ids)
     letters = [decode(DEAD_LETTER, r.value) for r in
                read_topic(s, topic(s, DEAD_LETTER).name, expect=expected, timeout=120)]
     keys = {d.key for d in letters}  # type: ignore[union-attr]
     for article_id, name in ids.items():  # a one-paragraph page is an article now (issue 14): indexed then
         indexed = httpx.get(f"{pipeline.search_url}/articles/{article_id}").status_code == 200
         assert article_id in keys or indexed, f"{name} was neither indexed nor dead-lettered"
-    for spec in (RAW, CLEAN, ENRICHED):
+    for spec in (RAW, CLEAN, ENRICHED, STORIED):
         for i in range(len(junk)):
             assert f"junk-{spec.name}-{i}" in keys
     assert all(d.reason and d.stage and d.payload_b64 is not None for d in letters)  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ from services.index.logic import index
 from services.index.writer import bulk_write
 from services.search.app import create_app
 from shared.alias_store import LiveRegistry, load_registry, publish
-from shared.es import ensure_index, make_client
+from shared.es import ensure_index, index_name, make_client
 from shared.kafka import ensure_topics, make_producer
 from shared.stream.messages import Item
 from shared.models import Actor, CleanArticle, EnrichedArticle
@@ -51,4 +51,4 @@ def test_correction_is_durable_and_reapplied(isolated_env: dict[str, str]) -> No
         assert api.get("/search", params={"actor": "Zelenskyy"}).json()["total"] == 1
         assert reapply(settings) == 0  # idempotent
     finally:
-        es.indices.delete(index=f"{settings.index_alias}-v1")
+        es.indices.delete(index=index_name(settings.index_alias))

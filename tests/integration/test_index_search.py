@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from services.index.logic import index
+from services.index.logic import index, index_json
 from services.index.writer import bulk_write
 from services.search.app import create_app
-from shared.es import ensure_index, make_client
+from shared.es import STORIES_INDEX_BODY, ensure_index, index_name, make_client, stories_alias
 from shared.stream.messages import Item
-from shared.models import Actor, CleanArticle, EnrichedArticle, Place, Topic
+from shared.models import Actor, CleanArticle, Place, StoriedArticle, StorySummary, Topic
 from shared.settings import CommonSettings
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -21,8 +21,10 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 def enriched(i: int, title: str, body: str, actors=(), places=(), topics=(), published=NOW, dup=None):  # noqa: ANN001, ANN201
     article = CleanArticle(id=f"c-{i}", title=title, body=body, content_hash=str(i), received_at=NOW,
                            published_at=published, source="test", language="en", duplicate_of=dup)
-    return EnrichedArticle(
-        article=article, enrichment_version="t",
+    story = StorySummary(id=f"s-{dup or f'c-{i}'}", revision=1, title=title, first_seen=NOW, last_seen=NOW,
+                         article_count=1, sources=["test"])
+    return StoriedArticle(
+        article=article, enrichment_version="t", story=story,
         actors=[Actor(name=n, type="person", aliases=a) for n, a in actors],
         places=[Place(name=n, aliases=a, lat=lat, lon=lon, country_code=cc) for n, a, lat, lon, cc in places],
         topics=[Topic(id=f"medtop:{t}", label=t, score=0.9) for t in topics],
@@ -48,11 +50,12 @@ def loaded(isolated_env: dict[str, str]):  # noqa: ANN201
     settings = CommonSettings()
     es = make_client(settings)
     ensure_index(es, settings.index_alias)
-    items = [Item(None, index(a, NOW)) for a in ARTICLES]
+    ensure_index(es, stories_alias(settings.index_alias), body=STORIES_INDEX_BODY)
+    items = [Item(None, index_json(a, NOW)) for a in ARTICLES]
     assert bulk_write(es, settings.index_alias, items) == []
-    es.indices.refresh(index=settings.index_alias)
+    es.indices.refresh(index=[settings.index_alias, stories_alias(settings.index_alias)])
     yield es, settings
-    es.indices.delete(index=f"{settings.index_alias}-v1")
+    es.indices.delete(index=[index_name(settings.index_alias), index_name(stories_alias(settings.index_alias))])
 
 
 def test_writes_are_idempotent(loaded) -> None:  # noqa: ANN001
@@ -61,6 +64,9 @@ def test_writes_are_idempotent(loaded) -> None:  # noqa: ANN001
     bulk_write(es, settings.index_alias, items)
     es.indices.refresh(index=settings.index_alias)
     assert es.count(index=settings.index_alias)["count"] == len(ARTICLES)
+    assert es.get(index=settings.index_alias, id="c-4")["_source"]["story_id"] == "s-c-3"
+    stories = stories_alias(settings.index_alias)
+    assert sorted(h["_id"] for h in es.search(index=stories, size=10)["hits"]["hits"]) == ["s-c-1", "s-c-2", "s-c-3"]
 
 
 def test_mapping_error_is_bad_input_not_outage(loaded) -> None:  # noqa: ANN001

@@ -13,7 +13,7 @@ from services.index.logic import index
 from services.index.writer import bulk_write
 from services.search.app import create_app
 from shared.aliases import AliasRegistry
-from shared.es import ensure_index, make_client
+from shared.es import ensure_index, index_name, make_client
 from shared.stream.messages import Item
 from shared.models import Actor, CleanArticle, EnrichedArticle, Place, Topic
 from shared.settings import CommonSettings
@@ -47,7 +47,7 @@ def api(infra: dict[str, str]):  # noqa: ANN201
     bulk_write(es, settings.index_alias, [Item(None, index(a, now)) for a in corpus(now)])
     es.indices.refresh(index=settings.index_alias)
     yield TestClient(create_app(es, settings.index_alias, AliasRegistry.seeded().resolve))
-    es.indices.delete(index=f"{settings.index_alias}-v1")
+    es.indices.delete(index=index_name(settings.index_alias))
     mp.undo()
 
 
