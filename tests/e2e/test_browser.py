@@ -7,7 +7,10 @@ system Chromium at /usr/bin/chromium (Debian package ``chromium``). Skipped if e
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,14 +18,15 @@ from typing import Any
 
 import httpx
 import pytest
+from elasticsearch import helpers
 
-from services.index.logic import index
+from services.index.logic import index, story_document
 from services.index.writer import bulk_write
-from shared.es import make_client
+from shared.es import STORIES_INDEX_BODY, ensure_index, index_name, make_client, stories_alias
 from shared.stream.messages import Item
-from shared.models import CleanArticle, EnrichedArticle, Place, Topic
+from shared.models import Actor, CleanArticle, EnrichedArticle, Place, StoriedArticle, StorySummary, Topic
 from shared.settings import CommonSettings
-from tests.e2e.conftest import Pipeline, wait_for
+from tests.e2e.conftest import Pipeline, free_port, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -330,4 +334,171 @@ def test_search_page_in_browser(pipeline: Pipeline, browser_page: Any) -> None:
     write_markup_article_directly()
     exercise_search_page(browser_page, pipeline.search_url, QUERY, [ids[XSS_TITLE], MARKUP_ID], MARKUP_ID,
                          ids[ARTICLES[0]["title"]])
+    # the stories stage gave every posted article a story (the one written directly has none)
+    stories = {h["id"]: h["story"] for h in api_search(pipeline.search_url, size=20)["hits"]}
+    assert all(stories[i] and stories[i]["source_count"] >= 1 for i in ids.values()), stories
+    exercise_story_view(browser_page, pipeline.search_url, QUERY, ids[ARTICLES[0]["title"]])
     assert all(pipeline.alive().values()), pipeline.alive()
+
+
+# ------------------------------------------------------------------ the story view
+
+STORY_ID = "s-0123456789abcdef"
+STORY_MARKUP = 'Strike <b>ends</b> <img src=x onerror="window.__xss=1;alert(4)"> in Rotterdam'
+STORY_ARTICLES = [  # (id, title, source, day of June 2025, language, duplicate of)
+    ("st-1", "Dock workers strike at the harbour of Rotterdam", "harbour-daily", 1, "en", None),
+    ("st-3", STORY_MARKUP, "wire-nl", 4, "nl", None),
+    ("st-2", "Rotterdam port strike enters its second day", "port-news", 2, "en", None),
+    ("st-4", "Rotterdam port strike enters its second day", "copy-site", 3, "en", "st-2"),
+]
+
+
+def write_story_directly(alias: str) -> None:
+    """A story of four articles from four outlets, written as the index stage writes them."""
+    summary = StorySummary(
+        id=STORY_ID, revision=4, title=STORY_ARTICLES[0][1], first_seen=datetime(2025, 6, 1, 8, tzinfo=UTC),
+        last_seen=datetime(2025, 6, 4, 8, tzinfo=UTC), article_count=4, recent_count=1,
+        sources=["harbour-daily", "wire-nl", "port-news", "copy-site"], languages=["en", "nl"],
+        actors=["FNV", "Port of Rotterdam Authority"], places=["Rotterdam"], topics=["labour"])
+    now = datetime.now(UTC)
+    docs = []
+    for aid, title, source, day, language, dup in STORY_ARTICLES:
+        clean = CleanArticle(id=aid, title=title, body=f"{title}. Dock workers in Rotterdam stopped work again.",
+                             content_hash=aid, received_at=now, published_at=datetime(2025, 6, day, 8, tzinfo=UTC),
+                             source=source, language=language, duplicate_of=dup, url=f"https://{source}.example/{aid}")
+        enriched = EnrichedArticle(
+            article=clean, enrichment_version="browser-test", actors=[Actor(name="FNV", type="organisation")],
+            places=[Place(name="Rotterdam", aliases=[], lat=51.92, lon=4.48, country_code="NL")],
+            topics=[Topic(id="medtop:09000000", label="labour", score=0.9)])
+        docs.append((alias, aid, index(StoriedArticle(**dict(enriched), story=summary), now)))
+    docs.append((stories_alias(alias), STORY_ID, story_document(summary, now)))
+    es = make_client(CommonSettings())
+    ensure_index(es, stories_alias(alias), body=STORIES_INDEX_BODY)
+    ok, errors = helpers.bulk(es, ({"_index": i, "_id": d, "_source": doc} for i, d, doc in docs), raise_on_error=False)
+    assert not errors and ok == len(docs), errors
+    es.indices.refresh(index=[alias, stories_alias(alias)])
+
+
+def open_story_from_results(page: Any, article_id: str, story_id: str) -> None:
+    page.locator(f'#results li[data-id="{article_id}"] a.story-link').click()
+    page.wait_for_url(f"**#story={story_id}")
+    page.wait_for_selector(f'#story-view[data-id="{story_id}"] #story-content:not([hidden])')
+
+
+def exercise_story_view(page: Any, base: str, query: str, article_id: str) -> None:
+    """From the results of ``query``: the hit of ``article_id`` says how many sources its story
+    has and links to the story view, which shows what /stories/{id} says: timeline, outlets,
+    actors, places, the articles in order; an article opened from it goes back to it."""
+    page.goto(f"{base}/?q={query}")
+    wait_settled(page)
+    hits = api_search(base, q=query)["hits"]
+    assert result_ids(page) == [h["id"] for h in hits]
+    hit_story = next(h["story"] for h in hits if h["id"] == article_id)
+    assert hit_story, f"the hit {article_id} has a story"
+    story_id = hit_story["id"]
+    n = hit_story["source_count"]
+    link = f'#results li[data-id="{article_id}"] a.story-link'
+    assert page.text_content(link) == f"{n} source{'' if n == 1 else 's'}"
+    assert page.get_attribute(link, "href").endswith(f"#story={story_id}")
+    for h in hits:  # every hit with a story says so
+        if h["story"]:
+            assert page.locator(f'#results li[data-id="{h["id"]}"] a.story-link').count() == 1
+    before = result_ids(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"story-links-{story_id}.png"), full_page=True)
+
+    api = httpx.get(f"{base}/stories/{story_id}", params={"size": 50}, timeout=10).json()
+    open_story_from_results(page, article_id, story_id)
+    view = "#story-view"
+    assert page.is_hidden("#search-view") and page.is_hidden("#article-view")
+    assert page.text_content("#story-title") == api["story"]["title"]
+    shown = page.eval_on_selector_all("#story-articles > li", "els => els.map(e => e.dataset.id)")
+    assert shown == [a["id"] for a in api["articles"]], "the articles in publication order"
+    assert api["total"] == api["story"]["article_count"] == len(shown)
+    outlets = page.eval_on_selector_all("#story-outlets .story-outlet",
+                                        "els => els.map(e => [e.dataset.source, e.querySelector('.outlet-count').textContent])")
+    assert outlets == [[o["value"], f"{o['count']} article{'' if o['count'] == 1 else 's'}"] for o in api["outlets"]]
+    bars = page.eval_on_selector_all("#story-timeline rect.bar", "els => els.map(e => +e.dataset.count)")
+    assert sum(bars) == api["total"] and bars, bars
+    for kind in ("actors", "places"):
+        names = page.eval_on_selector_all(f"#story-{kind} .ent-name", "els => els.map(e => e.textContent)")
+        assert names == api["story"][kind], (kind, names)
+    assert f"from {n} source" in page.text_content("#story-meta")
+    assert page.locator(f"{view} script, {view} img, {view} iframe").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    page.screenshot(path=str(ARTIFACTS / f"story-view-{story_id}.png"), full_page=True)
+
+    # an article of the story opens in the article view; closing it comes back to the story
+    last = api["articles"][-1]["id"]
+    page.locator(f'#story-articles li[data-id="{last}"] a.read').click()
+    page.wait_for_url(f"**#article={last}")
+    page.wait_for_selector(f'#article-view[data-id="{last}"] #article-content:not([hidden])')
+    assert page.is_hidden("#story-view")
+    page.click("#article-close")
+    page.wait_for_selector("#article-view", state="hidden")
+    page.wait_for_selector(f'#story-view[data-id="{story_id}"]:not([hidden])')
+    assert page.url.endswith(f"#story={story_id}")
+    # Escape closes the story: the results as they were
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#story-view", state="hidden")
+    assert "#story=" not in page.url and result_ids(page) == before
+
+    # "search within this story": a chip with the story's title, the API's hits for story=
+    page.goto(f"{base}/#story={story_id}")
+    page.wait_for_selector(f'#story-view[data-id="{story_id}"] #story-content:not([hidden])')
+    page.click("#story-meta .story-search")
+    page.wait_for_url("**story=*")
+    wait_settled(page)
+    assert page.is_hidden("#story-view")
+    within = api_search(base, story=story_id)
+    assert result_ids(page) == [h["id"] for h in within["hits"]] and within["total"] >= 1
+    assert page.text_content("#chips .chip .chip-value") == api["story"]["title"]
+
+
+def test_story_view_in_browser(isolated_env: dict[str, str], browser_page: Any, tmp_path: Path) -> None:
+    """The story view over a story written as the index stage writes one (the search service
+    as a process, no pipeline): markup in a title stays text, unknown ids say so."""
+    settings = CommonSettings()
+    es = make_client(settings)
+    ensure_index(es, settings.index_alias)
+    write_story_directly(settings.index_alias)
+    port = free_port()
+    env = {**os.environ, **isolated_env, "NEWSFLOW_SEARCH_PORT": str(port)}
+    log = open(tmp_path / "search.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "services.search"], cwd=REPO, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        wait_for(lambda: proc.poll() is not None or _healthy(base), timeout=60, what="search /health")
+        assert proc.poll() is None, (tmp_path / "search.log").read_text()
+        hits = api_search(base, q="strike")["hits"]
+        assert {h["id"] for h in hits} == {"st-1", "st-2", "st-3"}, "the copy is hidden from search"
+        assert all(h["story"] == {"id": STORY_ID, "title": STORY_ARTICLES[0][1], "source_count": 4,
+                                  "article_count": 4} for h in hits), hits
+        exercise_story_view(page, base, "strike", "st-1")
+        page.goto(f"{base}/#story={STORY_ID}")
+        page.wait_for_selector(f'#story-view[data-id="{STORY_ID}"] #story-content:not([hidden])')
+        assert page.text_content("#story-title") == STORY_ARTICLES[0][1]
+        row = page.text_content('#story-articles li[data-id="st-3"] a.read')
+        assert row == STORY_MARKUP, "markup in a title is shown as text"
+        assert page.text_content('#story-articles li[data-id="st-4"] .copy') == "copy"
+        page.goto(f"{base}/#story=s-0000000000000000")
+        page.wait_for_function("() => /no story/.test(document.getElementById('story-status').textContent)")
+        assert page.is_hidden("#story-content")
+        assert errors == [], errors
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+        for name in (index_name(settings.index_alias), index_name(stories_alias(settings.index_alias))):
+            es.indices.delete(index=name, ignore_unavailable=True)
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -9,8 +9,11 @@
 // The article view (#article=<id> in the URL) is built the same way: the text is cut at the
 // entity mentions' offsets and every piece becomes a text node or a <mark> we create.
 //
-// The page is four classic scripts sharing the page's global scope, loaded in order (defer):
-// dom.js, search.js, article.js, then this file, which wires the events and starts.
+// The story view (#story=<id>) lists one story's articles; an article opened from it goes
+// back to it when closed.
+//
+// The page is five classic scripts sharing the page's global scope, loaded in order (defer):
+// dom.js, search.js, article.js, story.js, then this file, which wires the events and starts.
 "use strict";
 
 // ------------------------------------------------------------------ wiring
@@ -45,16 +48,20 @@ function init() {
       readUrl();
       run();
     }
-    syncArticle();
+    syncView();
   });
-  window.addEventListener("hashchange", syncArticle);
+  window.addEventListener("hashchange", syncView);
   $("article-close").addEventListener("click", closeArticle);
+  $("story-close").addEventListener("click", closeStory);
+  $("story-more").addEventListener("click", moreStoryArticles);
   document.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && article.id !== null && !e.defaultPrevented) closeArticle();
+    if (e.key !== "Escape" || e.defaultPrevented) return;
+    if (article.id !== null) closeArticle();
+    else if (story.id !== null) closeStory();
   });
   readUrl();
   run();
-  syncArticle();
+  syncView();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

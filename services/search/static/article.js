@@ -1,4 +1,4 @@
-// newsflow search page, part 3 of 4: the article view (#article=<id>), its text cut at the
+// newsflow search page, part 3 of 5: the article view (#article=<id>), its text cut at the
 // entity mentions' offsets into text nodes and <mark>s we create.
 "use strict";
 
@@ -68,6 +68,7 @@ async function showArticle(id) {
   article.id = id;
   const ticket = ++article.ticket;
   $("search-view").hidden = true;
+  $("story-view").hidden = true; // an open story comes back when the article is closed
   $("article-view").hidden = false;
   $("article-content").hidden = true;
   $("article-view").removeAttribute("data-id");

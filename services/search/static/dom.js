@@ -1,4 +1,4 @@
-// newsflow search page, part 1 of 4: constants and safe DOM building (loaded first).
+// newsflow search page, part 1 of 5: constants and safe DOM building (loaded first).
 // See app.js for the safety rule every part follows.
 "use strict";
 
@@ -10,12 +10,13 @@ const FACETS = [
   { facet: "places", param: "place", label: "Place", multi: true },
   { facet: "topics", param: "topic", label: "Topic", multi: true },
   { facet: "sources", param: "source", label: "Source", multi: false },
+  { facet: "stories", param: "story", label: "Story", multi: false },
 ];
 
 const state = {
   q: "",
   sort: "relevance",
-  filters: { actor: [], place: [], topic: [], source: [] },
+  filters: { actor: [], place: [], topic: [], source: [], story: [] },
   cursors: [null], // cursors[i] is the cursor that fetches page i+1 (null: the first page)
   pageIndex: 0,
 };

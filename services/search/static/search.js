@@ -1,4 +1,4 @@
-// newsflow search page, part 2 of 4: the search state in the URL, fetching, results, facets,
+// newsflow search page, part 2 of 5: the search state in the URL, fetching, results, facets,
 // timeline, map and pager.
 "use strict";
 
@@ -34,6 +34,7 @@ function pushUrl() {
 
 function newSearch() {
   hideArticle(false);
+  hideStory(false);
   state.cursors = [null];
   state.pageIndex = 0;
   pushUrl();
@@ -122,7 +123,7 @@ function renderChips() {
     for (const value of state.filters[f.param]) {
       const chip = el("span", { class: "chip", "data-param": f.param });
       chip.appendChild(el("span", { class: "chip-kind" }, f.label + ":"));
-      chip.appendChild(el("span", { class: "chip-value" }, value));
+      chip.appendChild(el("span", { class: "chip-value" }, f.param === "story" ? story.titles[value] || value : value));
       const x = el("button", { type: "button", class: "chip-remove", "aria-label": `Remove ${f.label} ${value}` }, "×");
       x.addEventListener("click", () => removeFilter(f.param, value));
       chip.appendChild(x);
@@ -149,7 +150,12 @@ function renderFacets(facets) {
     for (const b of buckets) {
       const li = el("li");
       const btn = el("button", { type: "button", class: "facet-value", "data-param": f.param });
-      btn.appendChild(el("span", { class: "facet-name" }, b.value));
+      const label = f.facet === "stories" ? b.title || b.value : b.value;
+      btn.appendChild(el("span", { class: "facet-name" }, label));
+      if (f.facet === "stories") {
+        story.titles[String(b.value)] = String(label);
+        if (b.source_count) btn.title = `${label}: ${sourcesLabel(b.source_count)} in all`;
+      }
       btn.appendChild(el("span", { class: "facet-count" }, b.count));
       btn.addEventListener("click", () => addFilter(f.param, String(b.value)));
       li.appendChild(btn);
@@ -194,6 +200,7 @@ function renderResults(hits) {
       meta.appendChild(src);
     }
     if (hit.language) meta.appendChild(el("span", { class: "lang" }, hit.language));
+    if (hit.story && hit.story.id) meta.appendChild(storyLink(hit.story, sourcesLabel(hit.story.source_count)));
     if (href) {
       meta.appendChild(el("a", { class: "original", href, rel: "noopener noreferrer nofollow", target: "_blank",
         title: "The original, on its site" }, "original ↗"));
@@ -223,9 +230,9 @@ function renderResults(hits) {
   }
 }
 
-function renderTimeline(buckets, interval) {
-  const chart = $("timeline");
-  const axis = $("timeline-axis");
+function renderTimeline(buckets, interval, chartId, axisId) {
+  const chart = $(chartId || "timeline");
+  const axis = $(axisId || "timeline-axis");
   chart.replaceChildren();
   axis.replaceChildren();
   if (!buckets.length) {
