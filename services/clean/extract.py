@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import trafilatura
 
@@ -121,7 +122,7 @@ def _missing_prose(precise: str, default: str) -> int:
 #: trafilatura's options in every mode: plain text of the article and its tables, no reader
 #: comments; repeated passages are kept (trafilatura's deduplicate drops a paragraph seen on an
 #: earlier page of the same process, which would make the output depend on what came before)
-_OPTIONS: dict[str, bool] = {"include_comments": False, "include_tables": True, "include_images": False,
+_OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True, "include_images": False,
                              "include_formatting": False, "deduplicate": False}
 
 
