@@ -20,23 +20,13 @@ from kafka.structs import TopicPartition
 
 from shared.es import index_name, stories_alias
 from deploy.local import services as launcher
+from deploy.local.services import python
 from shared.kafka import MAX_MESSAGE_BYTES, ensure_topics
 from shared.settings import CommonSettings
 
 REPO = Path(__file__).resolve().parents[1]
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
-
-
-def python() -> str:
-    venv = REPO / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def settings_for(prefix: str, alias: str = "articles-bench") -> CommonSettings:
@@ -56,14 +46,13 @@ def vm_hwm_mb(pid: int) -> float | None:
 
 
 class Service:
-    """``python -m services.<stage>`` as a child process, with its VmHWM sampled until it exits."""
+    """A service started by the launcher (:func:`deploy.local.services.spawn`) as a child
+    process, with its VmHWM sampled until it exits."""
 
     def __init__(self, stage: str, env: dict[str, str], log_dir: Path, tag: str = "") -> None:
         self.stage = stage
         self.log_path = log_dir / f"{stage}{tag}.log"
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([python(), "-m", f"services.{stage}"], cwd=REPO, env=env,
-                                     stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.proc = launcher.spawn(stage, env, self.log_path)
         self.started = time.time()
         self.peak_mb: float | None = None
         self._done = threading.Event()
@@ -103,7 +92,6 @@ class Service:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        self._log.close()
 
 
 class Resources:

@@ -11,9 +11,9 @@ unique ids and URLs), the limits and the services, and prints one table:
   from the output records' timestamps, so process start, model load and group join are
   excluded; for index (whose output is Elasticsearch) rate = N / (all N counted after refresh -
   earliest ``indexed_at``, which the stage stamps when it starts a batch). Peak RSS = VmHWM;
-* the whole pipeline: five processes, N POSTs to ingest (8 threads), latency from the 202 to the
-  article being found by an Elasticsearch mget on the alias (realtime GET, polled every 0.1 s),
-  at full speed and paced at half the full-speed rate;
+* the whole pipeline: every service (the launcher's list, six processes), N POSTs to ingest
+  (8 threads), latency from the 202 to the article being found by an Elasticsearch mget on the
+  alias (realtime GET, polled every 0.1 s), at full speed and paced at half the full-speed rate;
 * scale-out: 1 vs 2 enrich processes in one consumer group on a 6-partition topic.
 
 Kafka and Elasticsearch: used where they answer; a local one that does not is started with
@@ -52,13 +52,13 @@ from benchmarks.infra import (
     Resources,
     Service,
     assigned_consumer,
-    free_port,
     settings_for,
     start_servers,
     stop_servers,
     wait_healthy,
 )
 from benchmarks.sections import Sections
+from deploy.local import services as launcher
 
 SECTIONS = ("limits", "clean", "enrich", "index", "e2e", "search")
 #: the names ``--fail-section`` takes: what the run records (SECTIONS selects groups of them)
@@ -105,11 +105,11 @@ class Bench:
     # ------------------------------------------------------------------ set-up
 
     def env(self, prefix: str, alias: str) -> dict[str, str]:
-        env = dict(os.environ)
+        """The services' env for one run: the launcher's isolation (free HTTP ports, no /metrics
+        ports, JSON logs) over this run's topics and index."""
+        env = launcher.isolated_env(os.environ)
         env.update({"KAFKA_BOOTSTRAP_SERVERS": KAFKA, "ELASTICSEARCH_URL": ES_URL,
                     "NEWSFLOW_TOPIC_PREFIX": prefix, "NEWSFLOW_INDEX_ALIAS": alias,
-                    "NEWSFLOW_CLEAN_METRICS_PORT": "0", "NEWSFLOW_ENRICH_METRICS_PORT": "0",
-                    "NEWSFLOW_INDEX_METRICS_PORT": "0", "NEWSFLOW_LOG_FORMAT": "json",
                     "NEWSFLOW_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
                     # its own ingest on loopback for this run only: posts carry no token
                     "NEWSFLOW_INGEST_OPEN_WRITES": "true",
@@ -363,13 +363,12 @@ class Bench:
     def e2e(self) -> None:
         prefix, alias = f"bench{self.tag}-e2e.", self.res.alias(f"bench-{self.tag}-e2e")
         self.res.topics(prefix)
-        ingest_port, search_port = free_port(), free_port()
         env = self.env(prefix, alias)
-        env.update({"NEWSFLOW_INGEST_PORT": str(ingest_port), "NEWSFLOW_SEARCH_PORT": str(search_port)})
-        procs = {s: self.res.start(s, env, self.log_dir, "-e2e") for s in ("ingest", "clean", "enrich", "index", "search")}
-        ingest_url = f"http://127.0.0.1:{ingest_port}"
+        # every service the launcher knows (index reads what stories writes), in its order
+        procs = {s: self.res.start(s, env, self.log_dir, "-e2e") for s in launcher.SERVICES}
+        ingest_url, _search_url = launcher.health_urls(env)
         try:
-            wait_healthy([ingest_url, f"http://127.0.0.1:{search_port}"], procs.values(), timeout=120)
+            wait_healthy(launcher.health_urls(env), procs.values(), timeout=120)
             log("e2e: services healthy; warm-up (models loaded, groups joined)")
             warm = self.load(ingest_url, alias, [self.corpus.submission(i, f"{self.tag}w") for i in range(6)],
                              None, timeout=180)
@@ -511,11 +510,9 @@ class Bench:
         size = 2_000 if self.args.quick else 10_000
         alias = self.res.alias(f"bench-{self.tag}-search")
         fill_s = search_latency.fill(self.es, alias, self.corpus.enriched, size)
-        port = free_port()
         env = self.env(f"bench-{self.tag}-search.", alias)
-        env["NEWSFLOW_SEARCH_PORT"] = str(port)
         svc = self.res.start("search", env, self.log_dir)
-        url = f"http://127.0.0.1:{port}"
+        url, = launcher.health_urls(env, ["search"])
         wait_healthy([url], [svc], timeout=60)  # (it used to carry on silently when search never came up)
         mix = search_latency.requests(self.corpus.enriched)
         result = search_latency.measure(self.es, alias, url, mix, rounds=3 if self.args.quick else 8)

@@ -136,10 +136,13 @@ class TopicFollower:
     before each batch.
     """
 
-    def __init__(self, settings: CommonSettings, name: str, wait: float = 30.0) -> None:
+    def __init__(self, settings: CommonSettings, name: str, wait: float = 30.0,
+                 isolation_level: str = "read_uncommitted") -> None:
+        """``isolation_level="read_committed"``: only records of committed transactions (a state
+        written in transactions), and "the end" is the last stable offset."""
         self.name = name
         self._consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
-                                       enable_auto_commit=False, group_id=None,
+                                       enable_auto_commit=False, group_id=None, isolation_level=isolation_level,
                                        max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 64 * 1024)
         deadline = time.monotonic() + wait
         while not (found := self._consumer.partitions_for_topic(name)):

@@ -43,9 +43,12 @@ def dead_letter_poison(settings: CommonSettings, stage: str) -> OnPoison:
 class CompactedTable(Generic[M]):
     """key -> latest value of a compacted topic; ``None`` for a tombstone (a deleted key)."""
 
-    def __init__(self, settings: CommonSettings, spec: TopicSpec, on_poison: OnPoison, wait: float = 30.0) -> None:
+    def __init__(self, settings: CommonSettings, spec: TopicSpec, on_poison: OnPoison, wait: float = 30.0,
+                 *, read_committed: bool = False) -> None:
+        """``read_committed``: for a topic written in transactions, only what was committed."""
         self.spec, self.on_poison = spec, on_poison
-        self._follower = TopicFollower(settings, topic(settings, spec).name, wait)
+        self._follower = TopicFollower(settings, topic(settings, spec).name, wait,
+                                       isolation_level="read_committed" if read_committed else "read_uncommitted")
 
     def restore(self) -> list[tuple[str, M | None]]:
         """Every record from the topic's start to its end as of now, decoded, in order."""

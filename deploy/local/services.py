@@ -1,4 +1,6 @@
-"""Start and stop newsflow's services as background processes (the no-Docker way).
+"""The one launcher of newsflow's services: how each one starts (its command, its env, its health
+check), used by `make run`, the e2e tests (tests/e2e/conftest.py) and the benchmarks
+(benchmarks/infra.py); run as a script, it starts and stops them in the background (the no-Docker way):
 
     python deploy/local/services.py start [--workers enrich=2,clean=1]
     python deploy/local/services.py stop
@@ -17,27 +19,118 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("NEWSFLOW_VAR", REPO / "var"))
 LOGS, RUN = VAR / "log", VAR / "run"
-SERVICES = ("ingest", "clean", "enrich", "stories", "index", "search")
-HTTP_SERVICES = ("ingest", "search")
-DEFAULT_PORTS = {"ingest": 8001, "search": 8000}
-METRICS_PORTS = {"clean": 9101, "enrich": 9102, "index": 9103, "stories": 9105}
-#: stages whose state is one sequential decision over the whole stream: never more than one worker
-SINGLE_WORKER = ("stories",)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How one service runs: ``python -m services.<name>``, its settings under ``NEWSFLOW_<NAME>_``."""
+
+    name: str
+    #: an HTTP service's default port (``NEWSFLOW_<NAME>_PORT``); it is healthy once /health answers 200
+    http_port: int | None = None
+    #: a stream stage's default /metrics port (``NEWSFLOW_<NAME>_METRICS_PORT``); 0 turns it off
+    metrics_port: int | None = None
+    #: its state is one sequential decision over the whole stream: never more than one worker
+    single_worker: bool = False
+
+    @property
+    def env_prefix(self) -> str:
+        return f"NEWSFLOW_{self.name.upper()}_"
+
+    def command(self) -> list[str]:
+        return [python(), "-m", f"services.{self.name}"]
+
+    def url(self, env: Mapping[str, str]) -> str | None:
+        """Where an HTTP service listens under ``env`` (None: not an HTTP service)."""
+        if self.http_port is None:
+            return None
+        return f"http://127.0.0.1:{env.get(self.env_prefix + 'PORT', self.http_port)}"
+
+    def worker_env(self, env: Mapping[str, str], instance: int) -> dict[str, str]:
+        """``env`` for worker ``instance``: each worker of a stage on its own /metrics port (the
+        default + 10 per worker) unless ``env`` sets one (0 in tests: all off)."""
+        out = dict(env)
+        if self.metrics_port is not None:
+            out.setdefault(self.env_prefix + "METRICS_PORT", str(self.metrics_port + 10 * instance))
+        return out
+
+
+#: every service, in start order (each consumer after its topic's producer)
+SPECS = {spec.name: spec for spec in (
+    ServiceSpec("ingest", http_port=8001),
+    ServiceSpec("clean", metrics_port=9101),
+    ServiceSpec("enrich", metrics_port=9102),
+    ServiceSpec("stories", metrics_port=9105, single_worker=True),
+    ServiceSpec("index", metrics_port=9103),
+    ServiceSpec("search", http_port=8000),
+)}
+SERVICES = tuple(SPECS)
+HTTP_SERVICES = tuple(name for name, spec in SPECS.items() if spec.http_port is not None)
 
 
 def python() -> str:
     venv = REPO / ".venv" / "bin" / "python"
     return str(venv) if venv.exists() else sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def isolated_env(base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` made safe to run beside other copies of the services on one machine (tests,
+    benchmarks): each HTTP service on a free port, every /metrics port off, JSON logs."""
+    env = dict(base)
+    for spec in SPECS.values():
+        if spec.http_port is not None:
+            env[spec.env_prefix + "PORT"] = str(free_port())
+        if spec.metrics_port is not None:
+            env[spec.env_prefix + "METRICS_PORT"] = "0"
+    env["NEWSFLOW_LOG_FORMAT"] = "json"
+    return env
+
+
+def health_urls(env: Mapping[str, str], services: Iterable[str] = SERVICES) -> list[str]:
+    """The URLs :func:`wait_healthy` waits on for ``services`` started with ``env``."""
+    return [url for name in services if (url := SPECS[name].url(env)) is not None]
+
+
+def tag(service: str, instance: int = 0) -> str:
+    return service if instance == 0 else f"{service}-{instance}"
+
+
+def spawn(service: str, env: Mapping[str, str], log: Path, instance: int = 0,
+          supervised_in: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start worker ``instance`` of ``service`` as a child process, its output appended to ``log``.
+
+    ``supervised_in`` (a run directory; `make run`): under deploy/local/supervise.py, which
+    restarts it on a non-zero exit and keeps its restarts there, in a session of its own so it
+    outlives the caller. Otherwise (tests, benchmarks) the service itself, in the caller's session.
+    """
+    spec = SPECS[service]
+    env = spec.worker_env(env, instance)
+    if supervised_in is not None:
+        command = [python(), str(REPO / "deploy/local/supervise.py"), "--tag", tag(service, instance),
+                   "--log", str(log), "--run-dir", str(supervised_in), "--", *spec.command()]
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(log, "ab") as out:  # the child keeps its own handle
+        return subprocess.Popen(spec.command(), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
 
 
 def alive(pid: int) -> bool:
@@ -52,22 +145,15 @@ def alive(pid: int) -> bool:
 
 
 def start_one(service: str, instance: int, env: dict[str, str]) -> int:
-    tag = service if instance == 0 else f"{service}-{instance}"
-    pidfile = RUN / f"{tag}.pid"
+    name = tag(service, instance)
+    pidfile = RUN / f"{name}.pid"
     if pidfile.exists() and alive(int(pidfile.read_text())):
-        print(f"  {tag}: already running (pid {pidfile.read_text().strip()})")
+        print(f"  {name}: already running (pid {pidfile.read_text().strip()})")
         return int(pidfile.read_text())
-    env = dict(env)
-    if service in METRICS_PORTS:
-        env.setdefault(f"NEWSFLOW_{service.upper()}_METRICS_PORT", str(METRICS_PORTS[service] + 10 * instance))
-    logfile = LOGS / f"{tag}.log"
-    # the supervisor restarts the service when it exits non-zero, as compose's restart policy does
-    supervisor = [python(), str(REPO / "deploy/local/supervise.py"), "--tag", tag, "--log", str(logfile),
-                  "--run-dir", str(RUN), "--", python(), "-m", f"services.{service}"]
-    proc = subprocess.Popen(supervisor, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    logfile = LOGS / f"{name}.log"
+    proc = spawn(service, env, logfile, instance, supervised_in=RUN)
     pidfile.write_text(str(proc.pid))
-    print(f"  {tag}: started (pid {proc.pid}, log {LOGS / (tag + '.log')})")
+    print(f"  {name}: started (pid {proc.pid}, log {logfile})")
     return proc.pid
 
 
@@ -100,16 +186,16 @@ def start(workers: dict[str, int]) -> None:
         for n in range(workers.get(service, 1)):
             pids[(service, n)] = start_one(service, n, env)
     for service in HTTP_SERVICES:
-        port = env.get(f"NEWSFLOW_{service.upper()}_PORT", str(DEFAULT_PORTS[service]))
+        url = health_urls(env, [service])
         try:
-            wait_healthy([f"http://127.0.0.1:{port}"], alive=lambda: alive(pids[(service, 0)]))
+            wait_healthy(url, alive=lambda: alive(pids[(service, 0)]))
         except TimeoutError as exc:
             logfile = LOGS / f"{service}.log"
             tail = logfile.read_text(errors="replace").splitlines()[-30:] if logfile.exists() else []
             sys.exit(f"{service}: {exc}; its log is {logfile}:\n" + "\n".join(tail))
-        print(f"  {service}: healthy on 127.0.0.1:{port}")
+        print(f"  {service}: healthy on {url[0].removeprefix('http://')}")
     time.sleep(1)
-    dead = [f"{s}-{n}" if n else s for (s, n), pid in pids.items() if not alive(pid)]
+    dead = [tag(s, n) for (s, n), pid in pids.items() if not alive(pid)]
     if dead:
         sys.exit(f"services exited right after start: {dead}; see {LOGS}")
 
@@ -171,7 +257,7 @@ def parse_workers(text: str) -> dict[str, int]:
         name, _, count = part.partition("=")
         if name not in SERVICES or not count.isdigit():
             sys.exit(f"--workers: expected e.g. enrich=2,clean=1, got {part!r}")
-        if name in SINGLE_WORKER and int(count) != 1:
+        if SPECS[name].single_worker and int(count) != 1:
             sys.exit(f"--workers: {name} runs as exactly one worker (its clustering is one sequential decision "
                      f"over the whole stream, see docs/ARCHITECTURE.md), got {part!r}")
         out[name] = int(count)

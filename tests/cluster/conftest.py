@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import STAGES, Pipeline, free_port
+from deploy.local import services as launcher
+from tests.e2e.conftest import Pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = [sys.executable, str(REPO / "deploy/local/infra.py")]
@@ -41,23 +42,18 @@ def cluster() -> Iterator[dict[str, str]]:
 @pytest.fixture()
 def cluster_pipeline(cluster: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
     run = uuid.uuid4().hex[:10]
-    env = dict(os.environ, **cluster, NEWSFLOW_TOPIC_PREFIX=f"c{run}.", NEWSFLOW_INDEX_ALIAS=f"articles-c{run}",
-               NEWSFLOW_LOG_FORMAT="json", NEWSFLOW_CLEAN_METRICS_PORT="0", NEWSFLOW_ENRICH_METRICS_PORT="0",
-               NEWSFLOW_INDEX_METRICS_PORT="0")
+    env = launcher.isolated_env({**os.environ, **cluster, "NEWSFLOW_TOPIC_PREFIX": f"c{run}.",
+                                 "NEWSFLOW_INDEX_ALIAS": f"articles-c{run}"})
     env.setdefault("NEWSFLOW_INGEST_TOKEN", "cluster-test-token")
-    ingest_port, search_port = free_port(), free_port()
-    env.update(NEWSFLOW_INGEST_PORT=str(ingest_port), NEWSFLOW_SEARCH_PORT=str(search_port))
     for key in ("KAFKA_BOOTSTRAP_SERVERS", "ELASTICSEARCH_URL", "NEWSFLOW_TOPIC_PREFIX", "NEWSFLOW_INDEX_ALIAS",
                 "NEWSFLOW_TOPIC_REPLICATION", "NEWSFLOW_TOPIC_MIN_INSYNC", "NEWSFLOW_INDEX_REPLICAS",
                 "NEWSFLOW_INGEST_TOKEN"):
         monkeypatch.setenv(key, env[key])
     logs = REPO / "test-artifacts" / "logs" / f"cluster-{tmp_path.name}"
     logs.mkdir(parents=True, exist_ok=True)
-    p = Pipeline(env, logs, f"http://127.0.0.1:{ingest_port}", f"http://127.0.0.1:{search_port}")
-    for stage in STAGES:
-        p.start(stage)
+    p = Pipeline(env, logs)
     try:
-        p.wait_healthy(timeout=120)
+        p.start_all(timeout=120)
         yield p
     finally:
         p.stop_all()

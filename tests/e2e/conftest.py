@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,31 +12,34 @@ from pathlib import Path
 
 import pytest
 
-from deploy.local.services import wait_healthy
+from deploy.local import services as launcher
+from deploy.local.services import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-STAGES = ("ingest", "clean", "enrich", "stories", "index", "search")
+STAGES = launcher.SERVICES
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["REPO", "STAGES", "Pipeline", "free_port", "wait_for"]
 
 
 @dataclass
 class Pipeline:
+    """The services as child processes of the test, started by the launcher with ``env``."""
+
     env: dict[str, str]
     log_dir: Path
-    ingest_url: str
-    search_url: str
     procs: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
+
+    @property
+    def ingest_url(self) -> str:
+        return launcher.health_urls(self.env, ["ingest"])[0]
+
+    @property
+    def search_url(self) -> str:
+        return launcher.health_urls(self.env, ["search"])[0]
 
     def start(self, stage: str) -> subprocess.Popen[bytes]:
         n = len(self.procs.get(stage, []))
-        log = open(self.log_dir / f"{stage}-{n}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", f"services.{stage}"], cwd=REPO, env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = launcher.spawn(stage, self.env, self.log_dir / f"{stage}-{n}.log", instance=n)
         self.procs.setdefault(stage, []).append(proc)
         return proc
 
@@ -60,39 +61,35 @@ class Pipeline:
                     p.kill()
 
     def wait_healthy(self, timeout: float = 60) -> None:
-        servers = [p for stage in ("ingest", "search") for p in self.procs.get(stage, [])]
+        servers = [p for stage in launcher.HTTP_SERVICES for p in self.procs.get(stage, [])]
         try:
-            wait_healthy([self.ingest_url, self.search_url], alive=lambda: all(p.poll() is None for p in servers),
-                         timeout=timeout)
+            launcher.wait_healthy(launcher.health_urls(self.env, self.procs),
+                                  alive=lambda: all(p.poll() is None for p in servers), timeout=timeout)
         except TimeoutError as exc:
             raise AssertionError(f"{exc}; logs in {self.log_dir}") from exc
 
     def alive(self) -> dict[str, bool]:
         return {f"{s}-{i}": p.poll() is None for s, ps in self.procs.items() for i, p in enumerate(ps)}
 
+    def start_all(self, timeout: float = 60) -> None:
+        """Every service, in the launcher's order, then the wait until the HTTP ones are healthy."""
+        for stage in STAGES:
+            self.start(stage)
+        self.wait_healthy(timeout)
+
 
 @pytest.fixture()
 def pipeline(isolated_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Pipeline]:
     """All six services; ``@pytest.mark.pipeline_env(NAME=value)`` adds settings for one test."""
-    ingest_port, search_port = free_port(), free_port()
-    env = dict(os.environ)
-    env.update(isolated_env)
-    env.update({
-        "NEWSFLOW_INGEST_PORT": str(ingest_port), "NEWSFLOW_SEARCH_PORT": str(search_port),
-        "NEWSFLOW_CLEAN_METRICS_PORT": "0", "NEWSFLOW_ENRICH_METRICS_PORT": "0", "NEWSFLOW_INDEX_METRICS_PORT": "0",
-        "NEWSFLOW_STORIES_METRICS_PORT": "0",
-        "NEWSFLOW_LOG_FORMAT": "json",
-    })
+    env = launcher.isolated_env({**os.environ, **isolated_env})
     marker = request.node.get_closest_marker("pipeline_env")
     if marker:
         env.update({k: str(v) for k, v in marker.kwargs.items()})
     artifacts = REPO / "test-artifacts" / "logs" / tmp_path.name
     artifacts.mkdir(parents=True, exist_ok=True)
-    p = Pipeline(env, artifacts, f"http://127.0.0.1:{ingest_port}", f"http://127.0.0.1:{search_port}")
-    for stage in STAGES:
-        p.start(stage)
+    p = Pipeline(env, artifacts)
     try:
-        p.wait_healthy()
+        p.start_all()
         yield p
     finally:
         p.stop_all()

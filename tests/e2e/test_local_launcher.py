@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import free_port, wait_for
+from deploy.local import services as launcher
+from tests.e2e.conftest import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = REPO / "deploy" / "local" / "services.py"
@@ -22,9 +23,7 @@ def children(pid: int) -> list[int]:
 
 
 def test_a_killed_stage_is_restarted_and_counted(isolated_env: dict[str, str], tmp_path: Path) -> None:
-    env = dict(os.environ, **isolated_env, NEWSFLOW_VAR=str(tmp_path), NEWSFLOW_INGEST_PORT=str(free_port()),
-               NEWSFLOW_SEARCH_PORT=str(free_port()), NEWSFLOW_CLEAN_METRICS_PORT="0",
-               NEWSFLOW_ENRICH_METRICS_PORT="0", NEWSFLOW_INDEX_METRICS_PORT="0")
+    env = launcher.isolated_env({**os.environ, **isolated_env, "NEWSFLOW_VAR": str(tmp_path)})
     env.setdefault("NEWSFLOW_INGEST_TOKEN", "test-token")
     subprocess.run([sys.executable, str(SERVICES), "start"], env=env, check=True, timeout=240)
     try:

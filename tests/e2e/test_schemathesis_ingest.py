@@ -18,11 +18,10 @@ import time
 from pathlib import Path
 
 
-from deploy.local.services import wait_healthy
+from deploy.local import services as launcher
 from shared.kafka import topic
 from shared.settings import CommonSettings
 from shared.topics import RAW
-from tests.e2e.conftest import REPO, free_port
 from tests.integration.helpers import read_topic
 
 ST = Path(sys.executable).parent / "st"
@@ -30,16 +29,13 @@ TOKEN = "schemathesis-token"
 
 
 def test_schemathesis_all_checks_pass_against_live_ingest(isolated_env: dict[str, str], tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, **isolated_env, "NEWSFLOW_INGEST_PORT": str(port), "NEWSFLOW_INGEST_TOKEN": TOKEN,
-           "NEWSFLOW_LOG_FORMAT": "json", "NEWSFLOW_INGEST_RATE_PER_SECOND": "0"}
-    log = open(tmp_path / "ingest.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "services.ingest"], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    env = launcher.isolated_env({**os.environ, **isolated_env, "NEWSFLOW_INGEST_TOKEN": TOKEN,
+                                 "NEWSFLOW_INGEST_RATE_PER_SECOND": "0"})
+    proc = launcher.spawn("ingest", env, tmp_path / "ingest.log")
+    base, = launcher.health_urls(env, ["ingest"])
     try:
         try:
-            wait_healthy([base], alive=lambda: proc.poll() is None, timeout=60)
+            launcher.wait_healthy([base], alive=lambda: proc.poll() is None, timeout=60)
         except TimeoutError as exc:
             raise AssertionError((tmp_path / "ingest.log").read_text()[-2000:]) from exc
         started = time.monotonic()
@@ -58,4 +54,3 @@ def test_schemathesis_all_checks_pass_against_live_ingest(isolated_env: dict[str
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        log.close()

@@ -17,12 +17,19 @@ from typing import Any
 
 import pytest
 from kafka import KafkaConsumer
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from services.stories.durable import TransactionalRecords, state_producer
+from services.stories.logic import StoryClusterer
+from services.stories.steps import Cluster, restore
 from shared.kafka import ensure_topics, make_producer, topic
-from shared.models import DeadLetter, StoriedArticle
+from shared.models import DeadLetter, StoriedArticle, StoryState
 from shared.service import group_for
 from shared.settings import CommonSettings
+from shared.state import CompactedTable
+from shared.stream.messages import Message
+from shared.stream.steps import Batch
 from shared.topics import DEAD_LETTER, ENRICHED, STORIED, STORY_STATE, decode, encode
 from tests.integration.helpers import read_topic
 from tests.stories_cases import enriched, gold_rows
@@ -192,3 +199,40 @@ def test_bad_records_are_dead_letters_and_the_stage_keeps_running(stage: StagePr
     assert stage.alive(), stage.tail()
     assert second.article.id == rows[1]["id"] and second.story.id == first.story.id
     assert stage.stop() == 0
+
+
+def test_a_batch_left_half_written_is_not_restored_and_its_writer_is_fenced(isolated_env: dict[str, str]) -> None:
+    """The state write is one transaction per batch: what a killed stage left open is aborted
+    when the next one starts, so the restore never sees half a batch; the old writer is fenced."""
+    settings = CommonSettings()
+    ensure_topics(settings)
+    name = topic(settings, STORY_STATE).name
+    events = [enriched(r) for r in retimed("iceland-volcano", 0)[:4]]
+    clusterer = StoryClusterer()
+    committed, open_batch = batch_state(clusterer, events[:2], name), batch_state(clusterer, events[2:], name)
+    first = state_producer(settings)
+    TransactionalRecords(first)(committed)
+    first.begin_transaction()  # the next batch, written but never committed: the stage was killed
+    for topic_name, key, value in open_batch:
+        first.send(topic_name, key=key, value=value)
+    first.flush(timeout=30)
+    second = state_producer(settings)  # the restarted stage
+    table: CompactedTable[StoryState] = CompactedTable(settings, STORY_STATE, lambda m, e: None, read_committed=True)
+    restored = restore(table.restore())
+    table.close()
+    assert {r.key() for r in restored} == {key for _, key, _ in committed}
+    assert StoryClusterer.from_records(restored).size == (1, 2)
+    with pytest.raises(KafkaError):  # the killed stage's producer, were it still around, is fenced
+        first.commit_transaction()
+    TransactionalRecords(second)(open_batch)  # the restarted stage writes it again, and it counts
+    table = CompactedTable(settings, STORY_STATE, lambda m, e: None, read_committed=True)
+    assert StoryClusterer.from_records(restore(table.restore())).size == (1, 4)
+    table.close()
+    for producer in (first, second):
+        producer.close(timeout=5)
+
+
+def batch_state(clusterer: StoryClusterer, events: list[Any], name: str) -> list[tuple[str, str, bytes | None]]:
+    batch = Batch(messages=[])
+    batch.decoded = [(Message(name, 0, n, None, b"{}"), e) for n, e in enumerate(events)]
+    return Cluster(clusterer, name)(batch).state

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ARCHITECTURE.md"
-NAME = re.compile(r"`((?:shared|services|newsflow_cli)(?:\.\w+)+)`")
+NAME = re.compile(r"`((?:shared|services|newsflow_cli|deploy)(?:\.\w+)+)`")
 
 
 def resolve(dotted: str) -> object:
