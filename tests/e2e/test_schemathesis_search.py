@@ -21,10 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.index.logic import index
+from services.index.logic import index, story_document
 from services.index.writer import bulk_write
-from shared.es import ensure_index, make_client
-from shared.models import Actor, CleanArticle, EnrichedArticle, Place, Topic
+from shared.es import STORIES_INDEX_BODY, ensure_index, index_name, make_client, stories_alias
+from shared.models import Actor, CleanArticle, EnrichedArticle, Place, StoriedArticle, StorySummary, Topic
 from shared.settings import CommonSettings
 from shared.stream.messages import Item
 from deploy.local import services as launcher
@@ -40,22 +40,36 @@ expected-statuses = ["2xx", "404"]
 [[operations]]
 include-path = "/search"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]
+
+[[operations]]
+include-path = "/stories"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]
+
+[[operations]]
+include-path = "/stories/{story_id}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
 """
+#: the story of the first six articles (the other six have none)
+STORY = StorySummary(id="s-00000000000000aa", revision=6, title="Peace talks in Geneva", article_count=6,
+                     first_seen=datetime(2025, 5, 1, tzinfo=UTC), last_seen=datetime(2026, 1, 1, tzinfo=UTC),
+                     sources=["wire"], languages=["en"], actors=["Volodymyr Zelensky"], places=["Geneva"],
+                     topics=["politics"])
 
 
 def _articles() -> list[EnrichedArticle]:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    out = []
+    out: list[EnrichedArticle] = []
     for i in range(12):
         article = CleanArticle(
             id=f"c-{i}", title=f"Peace talks in Geneva, day {i}", body=f"Diplomats met in Geneva on day {i}. " * 5,
             content_hash=str(i), received_at=now, published_at=now - timedelta(days=40 * i), source="wire",
             language="en", duplicate_of="c-0" if i == 11 else None)
-        out.append(EnrichedArticle(
+        enriched = EnrichedArticle(
             article=article, enrichment_version="t",
             actors=[Actor(name="Volodymyr Zelensky", type="person", aliases=["Zelensky"])],
             places=[Place(name="Geneva", aliases=["Genf"], lat=46.2, lon=6.14, country_code="CH")],
-            topics=[Topic(id="medtop:11000000", label="politics", score=0.9)]))
+            topics=[Topic(id="medtop:11000000", label="politics", score=0.9)])
+        out.append(StoriedArticle(**dict(enriched), story=STORY) if i < 6 else enriched)
     return out
 
 
@@ -65,7 +79,9 @@ def search_service(isolated_env: dict[str, str], tmp_path: Path) -> Iterator[str
     es = make_client(settings)
     ensure_index(es, settings.index_alias)
     assert bulk_write(es, settings.index_alias, [Item(None, index(a, datetime.now(UTC))) for a in _articles()]) == []
-    es.indices.refresh(index=settings.index_alias)
+    ensure_index(es, stories_alias(settings.index_alias), body=STORIES_INDEX_BODY)
+    es.index(index=stories_alias(settings.index_alias), id=STORY.id, document=story_document(STORY, datetime.now(UTC)))
+    es.indices.refresh(index=[settings.index_alias, stories_alias(settings.index_alias)])
     env = launcher.isolated_env({**os.environ, **isolated_env})
     proc = launcher.spawn("search", env, tmp_path / "search.log")
     url, = launcher.health_urls(env, ["search"])
@@ -78,7 +94,8 @@ def search_service(isolated_env: dict[str, str], tmp_path: Path) -> Iterator[str
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        es.indices.delete(index=f"{settings.index_alias}-v1")
+        for name in (index_name(settings.index_alias), index_name(stories_alias(settings.index_alias))):
+            es.indices.delete(index=name, ignore_unavailable=True)
 
 
 def test_schemathesis_all_checks_pass(search_service: str, tmp_path: Path) -> None:
@@ -97,9 +114,13 @@ def test_schemathesis_all_checks_pass(search_service: str, tmp_path: Path) -> No
 
 def test_the_allowed_400s_are_ours(search_service: str) -> None:
     """The one allowance above: a schema-valid /search may get 400, and then in our words."""
-    for params in ({"q": "(peace"}, {"q": "NOT NOT x"}, {"near": "Atlantis"}, {"within": "0km", "near": "1,1"},
-                   {"cursor": "W251bGwsbnVsbCxudWxsXQ"}):
-        r = httpx.get(f"{search_service}/search", params=params, timeout=10)
-        assert r.status_code == 400, (params, r.text)
+    for path, params in (("/search", {"q": "(peace"}), ("/search", {"q": "NOT NOT x"}),
+                         ("/search", {"near": "Atlantis"}), ("/search", {"within": "0km", "near": "1,1"}),
+                         ("/search", {"cursor": "W251bGwsbnVsbCxudWxsXQ"}), ("/stories", {"cursor": "W251bGxd"}),
+                         ("/stories", {"page": 10000, "size": 2}), (f"/stories/{STORY.id}", {"cursor": "e30"})):
+        r = httpx.get(f"{search_service}{path}", params=params, timeout=10)
+        assert r.status_code == 400, (path, params, r.text)
         message = r.json()["error"]
         assert message and not any(s in message for s in ("[", "Exception", "search_after", "articles-")), message
+    r = httpx.get(f"{search_service}/stories/s-0000000000000000", timeout=10)
+    assert r.status_code == 404 and r.json() == {"error": "no story with this id"}
