@@ -38,6 +38,7 @@ from shared.es import make_client
 from shared.kafka import topic
 from shared.settings import CommonSettings
 from shared.topics import DEAD_LETTER, decode
+from tests.e2e.campaign_stories import StoryFigures, story_figures
 from tests.integration.helpers import read_topic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -213,6 +214,7 @@ class Doc:
     version: int
     duplicate_of: str | None
     canonical_url: str | None
+    story_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ class Outcome:
     seconds: float
     copies: int = 0
     resends: int = 0
+    stories: StoryFigures | None = None
 
     def row(self) -> str:
         d = self.duplicates
@@ -259,7 +262,8 @@ class Outcome:
 
     def note(self) -> str:
         return (f"({self.sent} articles: {self.copies} of them syndicated copies; {self.resends} URLs posted twice; "
-                f"'written >1' = _version above the times ingest accepted the article)")
+                f"'written >1' = _version above the times ingest accepted the article)"
+                + (f"\n{self.stories.note()}" if self.stories else ""))
 
 
 HEADER = ("| fault                              |  sent | accepted | indexed | dead-lettered | lost | "
@@ -270,9 +274,10 @@ HEADER = ("| fault                              |  sent | accepted | indexed | d
 def read_index(es: Elasticsearch, alias: str) -> dict[str, Doc]:
     """Every document of the alias with its ``_version`` (a scan with ``version=true``)."""
     es.indices.refresh(index=alias)
-    return {d["_id"]: Doc(int(d["_version"]), d["_source"].get("duplicate_of"), d["_source"].get("canonical_url"))
+    return {d["_id"]: Doc(int(d["_version"]), d["_source"].get("duplicate_of"), d["_source"].get("canonical_url"),
+                          d["_source"].get("story_id"))
             for d in helpers.scan(es, index=alias, query={"query": {"match_all": {}}}, version=True,
-                                  _source=["duplicate_of", "canonical_url"])}
+                                  _source=["duplicate_of", "canonical_url", "story_id"])}
 
 
 def account(settings: CommonSettings, accepted: dict[str, str], timeout: float) -> tuple[dict[str, Doc], set[str]]:
@@ -366,9 +371,10 @@ def run_campaign(name: str, pipeline, settings: CommonSettings, n: int, rate: fl
     assert not sender.rejected, f"ingest rejected campaign articles: {sender.rejected[:3]}"
     accepted = set(sender.accepted)
     indexed, dead = accepted & set(docs), accepted & dead_all
+    stories = story_figures(settings, {i: docs[i].story_id for i in indexed}, copier.copies)
     return Outcome(name, n + n_copies, len(accepted), len(indexed), len(dead), len(accepted - indexed - dead),
                    count_duplicates({i: d for i, d in docs.items() if i in accepted}, copier.copies, sender.writes),
-                   time.monotonic() - started, copies=n_copies, resends=resends)
+                   time.monotonic() - started, copies=n_copies, resends=resends, stories=stories)
 
 
 # ------------------------------------------------------------------ faults
@@ -386,7 +392,7 @@ def kill_and_restart(pipeline, stage: str, wait: float = 2.0) -> Callable[[], No
 
 def kill_each_in_turn(pipeline, gap: float = 4.0) -> Callable[[], None]:  # noqa: ANN001
     def fault() -> None:
-        for stage in ("clean", "enrich", "index", "ingest"):
+        for stage in ("clean", "enrich", "stories", "index", "ingest"):
             kill_and_restart(pipeline, stage, wait=1.0)()
             time.sleep(gap)
     return fault

@@ -11,6 +11,7 @@ import os
 import pytest
 
 from shared.settings import CommonSettings
+from tests.e2e.campaign_stories import StoryFigures
 from tests.e2e.campaign import (
     HEADER,
     Outcome,
@@ -33,6 +34,8 @@ def check(outcome: Outcome) -> None:
     assert outcome.duplicates.copies_unmarked == 0, outcome
     assert outcome.duplicates.originals_marked == 0, outcome
     assert outcome.duplicates.extra_docs == 0, outcome
+    # every indexed article has its story, the one a clean replay through StoryClusterer gives it
+    assert outcome.stories is not None and outcome.stories == StoryFigures(0, 0, 0), outcome.stories
     # written more than once is reported, not a failure: after a SIGKILL the stage replays what it
     # had not committed, and the replay overwrites the same _id (idempotent, so nothing is duplicated)
 
