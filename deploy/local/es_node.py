@@ -31,7 +31,6 @@ class Elasticsearch(Component):
         self.master = master  # the master-eligible node's name in a cluster
         self.heap, self.expect_nodes = heap, expect_nodes
         self._base: Path | None = None
-        self._java: tuple[Path, str] | None = None
         self._retried_map_count = False
 
     # --- layout -----------------------------------------------------------
@@ -71,14 +70,8 @@ class Elasticsearch(Component):
     def tmp(self) -> Path:
         return self.base / "tmp" / self.name
 
-    @property
-    def java(self) -> tuple[Path, str]:
-        if self._java is None:
-            self._java = es_java_home()
-        return self._java
-
-    def java_desc(self) -> str:
-        return self.java[1]
+    def find_java(self) -> tuple[Path, str]:
+        return es_java_home()
 
     def extra_ports(self) -> list[int]:
         return [self.transport_port]

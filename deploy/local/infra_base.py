@@ -142,7 +142,19 @@ class Component:
     def launch(self) -> subprocess.Popen: ...
     def probe(self) -> tuple[bool, str]: ...
     def markers(self) -> list[str]: ...
-    def java_desc(self) -> str: ...
+    def find_java(self) -> tuple[Path, str]: ...  # (the JDK or its java executable, a description)
+
+    _java: tuple[Path, str] | None = None
+
+    @property
+    def java(self) -> tuple[Path, str]:
+        """:meth:`find_java`, looked up once and only when needed (``status`` and ``stop`` need none)."""
+        if self._java is None:
+            self._java = self.find_java()
+        return self._java
+
+    def java_desc(self) -> str:
+        return self.java[1]
 
     def extra_ports(self) -> list[int]:
         return []

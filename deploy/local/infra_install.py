@@ -69,7 +69,7 @@ def java_version(java_home: Path) -> int | None:
     return int(m.group(2)) if m.group(1) == "1" else int(m.group(1))
 
 
-def kafka_java() -> tuple[str, str]:
+def kafka_java() -> tuple[Path, str]:
     """(java executable, description). JAVA_HOME if set, else `java` on PATH."""
     if os.environ.get("JAVA_HOME"):
         home = Path(os.environ["JAVA_HOME"])
@@ -85,7 +85,7 @@ def kafka_java() -> tuple[str, str]:
         v = java_version(java.resolve().parent.parent)
     if v is not None and v < 17:
         raise InfraError(f"Kafka {KAFKA_VERSION} needs Java 17+, but {java} is Java {v}")
-    return str(java), f"{java.resolve()} (Java {v})"
+    return java, f"{java.resolve()} (Java {v})"
 
 
 def es_java_home() -> tuple[Path, str]:

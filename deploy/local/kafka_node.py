@@ -51,16 +51,9 @@ class Kafka(Component):
         self.libs = self.home / "libs"
         self.conf = self.home / ("config" if name == "kafka" else f"config-{name}")
         self.data = DATA / name
-        self._java: tuple[str, str] | None = None
 
-    @property
-    def java(self) -> tuple[str, str]:
-        if self._java is None:
-            self._java = kafka_java()
-        return self._java
-
-    def java_desc(self) -> str:
-        return self.java[1]
+    def find_java(self) -> tuple[Path, str]:
+        return kafka_java()
 
     def extra_ports(self) -> list[int]:
         return [self.controller_port]
@@ -130,7 +123,7 @@ class Kafka(Component):
         return path
 
     def jvm(self, heap_min: str | None = None, heap_max: str | None = None) -> list[str]:
-        return [self.java[0], f"-Xms{heap_min or self.heap}", f"-Xmx{heap_max or self.heap}",
+        return [str(self.java[0]), f"-Xms{heap_min or self.heap}", f"-Xmx{heap_max or self.heap}",
                 "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
                 "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
                 f"-Dlog4j2.configurationFile={self.conf / 'log4j2.properties'}",
