@@ -122,6 +122,8 @@ def test_sorts_and_items(api: TestClient) -> None:
     assert item["sources"] == ["wire-a", "wire-b", "wire-c"] and item["languages"] == ["en", "fr"]
     assert item["actors"] == ["Volodymyr Zelensky", "Vladimir Putin"] and item["places"] == ["Geneva"]
     assert item["first_seen"].startswith("2026-01-01") and item["last_seen"].startswith("2026-01-03")
+    derby = next(x for x in recent["stories"] if x["id"] == DERBY)
+    assert (derby["article_count"], derby["source_count"], derby["recent_count"]) == (2, 1, 2)
 
 
 def test_filters(api: TestClient) -> None:
