@@ -453,6 +453,9 @@ def exercise_story_view(page: Any, base: str, query: str, article_id: str) -> No
     within = api_search(base, story=story_id)
     assert result_ids(page) == [h["id"] for h in within["hits"]] and within["total"] >= 1
     assert page.text_content("#chips .chip .chip-value") == api["story"]["title"]
+    page.reload()  # the chip of a story filter read from the URL shows the story's title too
+    wait_settled(page)
+    assert page.text_content("#chips .chip .chip-value") == api["story"]["title"]
 
 
 def test_story_view_in_browser(isolated_env: dict[str, str], browser_page: Any, tmp_path: Path) -> None:

@@ -95,7 +95,6 @@ function setStatus(text, isError) {
 // ------------------------------------------------------------------ rendering
 
 function render(data) {
-  renderChips();
   const total = data.total || 0;
   const first = state.pageIndex * PAGE_SIZE + 1;
   const last = state.pageIndex * PAGE_SIZE + (data.hits || []).length;
@@ -114,6 +113,7 @@ function render(data) {
   }
   renderMap(data.hits || []);
   renderPager(data);
+  renderChips(); // last: a story chip shows the title the hits and facets just brought
 }
 
 function renderChips() {
