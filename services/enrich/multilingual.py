@@ -27,6 +27,7 @@ from shared.aliases import AliasRegistry, fold
 from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
 from .gazetteer import Gazetteer, GeoEntry
+from . import foreign_names
 from .lexicons import country_names, foreign_city_names, lexicon, load_french, load_russian, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
@@ -77,13 +78,15 @@ class MultilingualPipeline:
         key = fold(surface)
         if not key or key in stop_words(lang) or key in self._det.get(lang, ()):
             return None
-        hit = self._lookup(surface, key, min_population)
+        hit = self._lookup(surface, key, lang, min_population)
         if hit is None and lang == "de" and len(key) > 4 and key.endswith("s"):
-            hit = self._lookup(surface[:-1], key[:-1], min_population)  # genitive: "Russlands", "Putins"
+            hit = self._lookup(surface[:-1], key[:-1], lang, min_population)  # genitive: "Russlands", "Putins"
+        if hit is None and lang == "ru" and any("\u0400" <= ch <= "\u04ff" for ch in surface):
+            hit = self._russian(surface, min_population)
         return hit
 
-    def _lookup(self, surface: str, key: str, min_population: int) -> Hit | None:
-        rec = self.registry.lookup(surface)
+    def _lookup(self, surface: str, key: str, lang: str, min_population: int) -> Hit | None:
+        rec = self.registry.lookup(surface) or foreign_names.registry(lang).lookup(surface)
         if rec is not None and rec.type in ("person", "organisation"):
             return Hit(rec.type, rec.canonical)
         if rec is not None and rec.type == "place" and self.gazetteer.candidates(rec.canonical):
@@ -91,15 +94,34 @@ class MultilingualPipeline:
         cc = country_names().get(key)
         if cc is not None and cc in self.gazetteer.countries:
             return Hit("place", self.gazetteer.countries[cc].name, self.gazetteer.countries[cc])
+        area = foreign_names.region(key)
+        if area is not None:
+            return Hit("place", area.name, area)
         for entry, alternate in self.gazetteer.candidates(surface):
             if not alternate and (entry.feature != "city" or entry.population >= min_population):
                 return Hit("place", surface)
         gid = foreign_city_names().get(key)
-        if gid is not None:
-            city = self.gazetteer.city_by_id(gid)
-            if city is not None:
-                return Hit("place", city.name, city)
+        city = self.gazetteer.city_by_id(gid) if gid is not None else None
+        if city is not None and city.population >= min(min_population, ENRICH_FOREIGN_CITY_MIN_POPULATION):
+            return Hit("place", city.name, city)
         return None
+
+    def _russian(self, surface: str, min_population: int) -> Hit | None:
+        """An inflected Russian name by its lemmas ("Ближнем Востоке", "Гидрометцентра"), and an
+        oblast or krai by its capital ("Оренбургской области" -> Orenburg Oblast)."""
+        lemmas = foreign_names.ru_lemma_key(surface)
+        hit = self._lookup(surface, lemmas, "ru", min_population) if lemmas != fold(surface) else None
+        if hit is None and lemmas != fold(surface):
+            rec = self.registry.lookup(lemmas) or foreign_names.registry("ru").lookup(lemmas)
+            hit = Hit(rec.type, rec.canonical) if rec is not None and rec.type in ("person", "organisation") else None
+        parts = foreign_names.oblast_parts(surface) if hit is None else None
+        for stem in parts[0] if parts else ():
+            gid = foreign_city_names().get(fold(stem))
+            city = self.gazetteer.city_by_id(gid) if gid is not None else None
+            if city is not None and parts is not None:
+                entry = GeoEntry(f"{city.name} {parts[1]}", "region", city.country_code, lat=city.lat, lon=city.lon)
+                return Hit("place", entry.name, entry)
+        return hit
 
     # ------------------------------------------------------------------ analysis
 
@@ -114,7 +136,18 @@ class MultilingualPipeline:
         elif lang == "ru":
             self.russian_spans(a, analysed, toks, covered, persons)
         self.link_persons(a, persons)
+        self.add_nationals(a, analysed, toks, lang)
         return a
+
+    def add_nationals(self, a: Analysis, text: str, toks: list[tuple[int, int]], lang: str) -> None:
+        """National adjectives add their country; next to the word for government, that government."""
+        spans = [se for g in a.groups.values() for se in g.mentions] + [(p[1], p[2]) for p in a.place_mentions]
+        for cc, s, e, government in foreign_names.national_mentions(text, toks, lang, spans):
+            country = self.gazetteer.countries.get(cc)
+            if country is not None:
+                a.demonyms.append((country, s, e, text[s:e]))
+                if government:
+                    a.add_actor(self.gazetteer.government_name(cc), "organisation", s, e, "rule", 0.7)
 
     def scan(self, a: Analysis, text: str, toks: list[tuple[int, int]], lang: str,
              persons: list[tuple[int, int, str | None, list[str]]]) -> list[tuple[int, int]]:
@@ -139,7 +172,11 @@ class MultilingualPipeline:
                     break
             else:
                 size = self._titled_name(a, text, toks, i, lang, persons) if lang not in MODEL_LANGUAGES else 0
-                if size:
+                head = text[toks[i][0] : toks[i][1]].split("-")[0] if lang == "de" and not size else ""
+                hit = self.lookup(head, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION) if len(head) > 1 else None
+                if hit is not None and hit.kind != "person":  # compounds: "Nato-Gipfel", "SPD-Fraktionschef"
+                    self._add(a, hit, toks[i][0], toks[i][0] + len(head), None, persons)
+                elif size:
                     covered.append((toks[i][0], toks[i + size - 1][1]))
             i += size or 1
         return covered

@@ -1,7 +1,8 @@
 """Russian Cyrillic -> Latin for names that have no registry entry.
 
 A simple BGN/PCGN-like table (the system English-language wires use: "Дмитрий" -> "Dmitry",
-"Щербаков" -> "Shcherbakov", "Юрий" -> "Yury"): no diacritics, "й" and word-final "ий"/"ый"
+"Щербаков" -> "Shcherbakov"), except for common given names, which take their usual English
+spelling ("Сергей" -> "Sergei", "Алексей" -> "Alexei", "Юрий" -> "Yuri"): no diacritics, "й" and word-final "ий"/"ый"
 give "y", soft and hard signs are dropped, "е" after a vowel or at a word start gives "ye".
 It is deterministic and reversible enough for search; a registry alias overrides it.
 """
@@ -20,10 +21,26 @@ _TABLE = {
     "і": "i", "ї": "yi", "є": "ye", "ґ": "g",
 }
 _VOWELS = set("аеёиоуыэюяъь")
+#: Given names whose usual English spelling is not the letter-by-letter one (the English-language
+#: wires write "Sergei Sobyanin", "Alexei Miller", "Yuri", "Maxim"); a registry alias still wins.
+GIVEN_NAMES = {
+    "сергей": "Sergei", "алексей": "Alexei", "андрей": "Andrei", "александр": "Alexander",
+    "максим": "Maxim", "юрий": "Yuri", "николай": "Nikolai", "евгений": "Yevgeny", "матвей": "Matvei",
+    "тимофей": "Timofei", "григорий": "Grigory", "георгий": "Georgy", "василий": "Vasily",
+    "анатолий": "Anatoly", "виталий": "Vitaly", "валерий": "Valery", "геннадий": "Gennady",
+    "аркадий": "Arkady", "дмитрий": "Dmitry", "пётр": "Pyotr", "петр": "Pyotr", "фёдор": "Fyodor",
+    "федор": "Fyodor", "семён": "Semyon", "семен": "Semyon", "артём": "Artyom", "артем": "Artyom",
+    "алёна": "Alyona", "алена": "Alyona", "наталья": "Natalya", "татьяна": "Tatyana", "юлия": "Yulia",
+    "мария": "Maria", "ксения": "Ksenia", "екатерина": "Yekaterina", "елена": "Yelena",
+    "евгения": "Yevgenia", "дарья": "Darya", "софья": "Sofya", "лев": "Lev", "илья": "Ilya",
+    "алексеевич": "Alexeyevich", "сергеевич": "Sergeyevich", "эльвира": "Elvira",
+}
 
 
 def _word(word: str) -> str:
     low = word.lower()
+    if low in GIVEN_NAMES:
+        return GIVEN_NAMES[low]
     if low.endswith(("ий", "ый")) and len(low) > 3:
         low = low[:-2] + "y"  # Дмитрий -> Dmitry, Юрий -> Yury
     out = []

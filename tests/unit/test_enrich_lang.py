@@ -100,9 +100,9 @@ def test_russian_lemmatised_and_transliterated(enricher: Enricher) -> None:
               "Санкт-Петербурге. Глава МИД Сергей Лавров прилетел в Анкару. Стороны обсудили отношения с "
               "Таиипом Эрдоганом. Министр обороны Андрей Белоусов остался в Москве.", "ru")
     actors, places = names(out)
-    assert {"Vladimir Putin", "Xi Jinping", "Sergey Lavrov", "Recep Tayyip Erdogan", "Andrey Belousov"} <= set(actors)
+    assert {"Vladimir Putin", "Xi Jinping", "Sergey Lavrov", "Recep Tayyip Erdogan", "Andrei Belousov"} <= set(actors)
     assert not {"Стороны", "Глава", "Об"} & set(actors)
-    assert "Андрей Белоусов" in actors["Andrey Belousov"].aliases
+    assert "Андрей Белоусов" in actors["Andrei Belousov"].aliases
     assert "Си Цзиньпином" in actors["Xi Jinping"].aliases
     assert {"Russia", "Saint Petersburg", "Ankara", "Moscow"} <= set(places), places
     assert places["Saint Petersburg"].country_code == "RU"
@@ -127,7 +127,9 @@ def test_language_detected_when_not_given() -> None:
 
 def test_transliteration() -> None:
     assert transliterate("Дмитрий Медведев") == "Dmitry Medvedev"
-    assert transliterate("Юрий Щербаков") == "Yury Shcherbakov"
+    assert transliterate("Юрий Щербаков") == "Yuri Shcherbakov"  # the given name as the wires spell it
+    assert transliterate("Сергей Александровский") == "Sergei Aleksandrovsky"  # the surname letter by letter
+    assert transliterate("Алексей Юрьев") == "Alexei Yuryev"
     assert transliterate("Санкт-Петербург") == "Sankt-Peterburg"
 
 

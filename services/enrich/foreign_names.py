@@ -1,0 +1,184 @@
+"""Name resources of the multilingual pipelines beyond the shared registry, each built once per process.
+
+* ``registry(lang)``: curated parties, bodies, clubs, companies and figures of the five languages'
+  press (``data/aliases-multilingual.json``), looked up after the shared registry, so the English
+  pipeline and an operator's corrections are untouched.
+* ``region(key)``: regions, islands, seas, ranges and continents geonames lacks, by their names in
+  every supported language (``data/regions-multilingual.json``); Russian names also by lemmas.
+* ``national(lang)``: national adjectives and nouns -> country code ("iranischen", "l'Espagnol",
+  "tedeschi", "российской"), inflected by each language's regular endings
+  (``data/demonyms-multilingual.json``). A national adjective adds its country, as the gold's
+  annotation guide says; continental and regional adjectives add nothing.
+* ``ru_lemma_key``: the folded lemmas of a Russian phrase ("Ближнем Востоке" -> "ближнии восток"),
+  to find inflected names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+from shared.aliases import AliasRecord, AliasRegistry, fold
+
+from .gazetteer import GeoEntry
+from .records import load_data
+
+__all__ = ["GOVERNMENT_WORDS", "national", "region", "registry", "ru_lemma_key", "oblast_parts"]
+
+#: The word for a national government, by language (a national adjective next to it gives
+#: "<Demonym> government": "die iranische Regierung", "le gouvernement français").
+GOVERNMENT_WORDS = {
+    "de": ("regierung",), "fr": ("gouvernement",), "es": ("gobierno",), "it": ("governo",),
+    "ru": ("правительств",),
+}
+_RU_ADJ_ENDINGS = ("ий", "ый", "ая", "яя", "ое", "ее", "ие", "ые", "ого", "его", "ой", "ей", "ому", "ему",
+                   "ую", "юю", "ым", "им", "ом", "ем", "их", "ых", "ими", "ыми")
+_OBLAST = re.compile(r"^([А-ЯЁ][а-яё-]+?)(?:ая|ой|ую|ий|ого|ому|ом|им|ая)\s+(област|кра|округ)", re.UNICODE)
+
+
+def _strip_accent(word: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+
+
+def inflections(base: str, lang: str) -> set[str]:
+    """Regular forms of a national adjective (masculine singular, or the German/Russian stem)."""
+    b = base
+    if lang == "de":
+        return {b + e for e in ("e", "en", "er", "es", "em")}
+    if lang == "ru":
+        return {b + e for e in _RU_ADJ_ENDINGS}
+    if lang == "fr":
+        if b.endswith("e"):
+            return {b, b + "s"}
+        if b.endswith("ien"):
+            return {b, b + "s", b + "ne", b + "nes"}
+        if b.endswith("c"):  # turc, grec
+            stem = b + "qu" if b.endswith("grec") else b[:-1] + "qu"
+            return {b, b + "s", stem + "e", stem + "es"}
+        if b.endswith("s"):
+            return {b, b + "e", b + "es"}
+        return {b, b + "s", b + "e", b + "es"}
+    if lang == "es":
+        if b.endswith("o"):
+            return {b, b + "s", b[:-1] + "a", b[:-1] + "as"}
+        if b.endswith(("e", "a")):
+            return {b, b + "s"}
+        if b.endswith("í"):
+            return {b, b + "es", b + "s"}
+        if b[-2:] in ("án", "és", "ín", "ón"):
+            plain = b[:-2] + _strip_accent(b[-2]) + b[-1]
+            return {b, plain + "a", plain + "as", plain + "es"}
+        return {b, b + "a", b + "as", b + "es"}
+    if lang == "it":
+        if b.endswith("co"):  # tedesco -> tedeschi, tedesche
+            return {b, b[:-1] + "a", b[:-1] + "hi", b[:-1] + "he"}
+        if b.endswith("o"):
+            return {b, b[:-1] + "a", b[:-1] + "i", b[:-1] + "e"}
+        if b.endswith("e"):
+            return {b, b[:-1] + "i"}
+        if b.endswith("a"):
+            return {b, b[:-1] + "i", b[:-1] + "e"}
+    return {b}
+
+
+@lru_cache(maxsize=8)
+def national(lang: str) -> Mapping[str, str]:
+    """folded national adjective/noun form in ``lang`` -> ISO country code."""
+    data = load_data("demonyms-multilingual.json")
+    out: dict[str, str] = {}
+    for cc, by_lang in data["adjectives"].items():
+        for base in by_lang.get(lang, ()):
+            for form in inflections(base, lang):
+                out.setdefault(fold(form), cc)
+    for cc, forms in data["forms"].get(lang, {}).items():
+        for form in forms:
+            out.setdefault(fold(form), cc)
+    return out
+
+
+@lru_cache(maxsize=8)
+def registry(lang: str) -> AliasRegistry:
+    """The multilingual seed aliases valid in ``lang`` (the general ones plus its own)."""
+    records: list[AliasRecord] = []
+    for entry in load_data("aliases-multilingual.json")["entries"]:
+        canonical, kind = entry["canonical"], entry["type"]
+        surfaces = [canonical, *entry["aliases"], *entry.get("languages", {}).get(lang, ())]
+        for surface in surfaces:
+            records.append(AliasRecord(surface, canonical, kind, source="seed-multilingual"))
+            if lang == "ru" and _is_cyrillic(surface):
+                records.append(AliasRecord(ru_lemma_key(surface), canonical, kind, source="seed-multilingual"))
+    return AliasRegistry(records)
+
+
+@lru_cache(maxsize=1)
+def _regions() -> Mapping[str, GeoEntry]:
+    out: dict[str, GeoEntry] = {}
+    for r in load_data("regions-multilingual.json")["regions"]:
+        entry = GeoEntry(name=r["name"], feature="region", country_code=r["country_code"])
+        for surface in (r["name"], *r["aliases"]):
+            out.setdefault(fold(surface), entry)
+            if _is_cyrillic(surface):
+                out.setdefault(ru_lemma_key(surface), entry)
+    return out
+
+
+def region(key: str) -> GeoEntry | None:
+    """A region, sea, range or continent by folded name (or Russian lemma key)."""
+    return _regions().get(key)
+
+
+def _is_cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+@lru_cache(maxsize=65536)
+def _ru_lemma(word: str) -> str:
+    from .lexicons import load_russian  # natasha's morphology (pymorphy2), loaded once
+
+    forms = load_russian().morph_vocab.parse(word)
+    return str(forms[0].normal) if forms else word.lower()
+
+
+def ru_lemma_key(surface: str) -> str:
+    """Folded lemmas of a Russian phrase, word by word (hyphenated parts kept together)."""
+    return fold(" ".join(_ru_lemma(w) for w in surface.split()))
+
+
+def oblast_parts(surface: str) -> tuple[list[str], str] | None:
+    """'Оренбургской области' -> (['Оренбург', 'Оренбургск'], 'Oblast'): the capital's name the
+    adjective derives from (with and without its -ск), and the English division word."""
+    m = _OBLAST.match(surface)
+    if m is None:
+        return None
+    stem, kind = m.group(1), m.group(2)
+    options = [stem, stem[:-2]] if stem.endswith("ск") else [stem]
+    return options, {"област": "Oblast", "кра": "Krai", "округ": "Okrug"}[kind]
+
+
+def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
+                      covered: list[tuple[int, int]]) -> list[tuple[str, int, int, bool]]:
+    """(country code, start, end, names a government) for each national adjective or noun.
+
+    Skipped: words inside a name already found ("Deutsche Bahn", "Agenzia spaziale italiana"),
+    and in German and Russian a capitalised adjective form past a sentence start (there it
+    begins a name: "Russische Akademie", "Российская академия наук"); German nouns
+    ("Franzose", "Schweizer") are listed as such.
+    """
+    forms = national(lang)
+    nouns = {fold(f) for forms_ in load_data("demonyms-multilingual.json")["forms"].get(lang, {}).values() for f in forms_}
+    gov = GOVERNMENT_WORDS.get(lang, ())
+    out: list[tuple[str, int, int, bool]] = []
+    for k, (s, e) in enumerate(toks):
+        word = text[s:e]
+        cc = forms.get(fold(word))
+        if cc is None or any(cs <= s < ce for cs, ce in covered):
+            continue
+        gap = text[toks[k - 1][1] - 1 : s] if k else "\n"
+        sentence_start = "\n" in gap or gap.strip()[-1:] in (".", "!", "?", ":", "«", '"')
+        if lang in ("de", "ru") and word[:1].isupper() and not sentence_start and fold(word) not in nouns:
+            continue
+        near = [fold(text[a:b]) for a, b in toks[max(0, k - 2) : k + 3] if (a, b) != (s, e)]
+        is_gov = any(w.startswith(g) for w in near for g in gov)
+        out.append((cc, s, e, is_gov))
+    return out
