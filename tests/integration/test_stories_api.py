@@ -234,3 +234,22 @@ def test_without_a_stories_index(es_alias: tuple[Elasticsearch, str]) -> None:
     listing = api.get("/stories")
     assert listing.status_code == 503 and listing.json() == {"error": "no story has been indexed yet; retry later"}
     assert api.get(f"/stories/{GENEVA}").status_code == 404
+
+
+def test_one_story_lookup_per_page(es_alias: tuple[Elasticsearch, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hits' stories and the facet's titles come from one mget, not one request per hit."""
+    es, alias = es_alias
+    ensure_index(es, stories_alias(alias), body=STORIES_INDEX_BODY)
+    write(es, stories_alias(alias), [(x.id, story_document(x, NOW)) for x in STORIES])
+    calls: list[list[str]] = []
+    real = es.mget
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(list(kwargs["ids"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(es, "mget", counted)
+    api = TestClient(create_app(es, alias))
+    r = api.get("/search", params={"size": 20}).json()
+    assert sum(1 for h in r["hits"] if h["story"]) == 6
+    assert len(calls) == 1 and sorted(calls[0]) == sorted({GENEVA, DERBY, SUMMIT, GONE}), calls
