@@ -89,33 +89,33 @@ class Mention(BaseModel):
     end: int
 
 
-class Actor(BaseModel):
+class Entity(BaseModel):
+    """What an actor and a place both are: a canonical name, the other names the text used for it,
+    each mention, and how it was found (``method``, with a ``confidence``)."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
-    type: Literal["person", "organisation"]
     aliases: list[str] = []
-    roles: list[str] = []
     count: int = 1
     mentions: list[Mention] = []
-    method: str = "model"
+    method: str
     confidence: float = 1.0
 
 
-class Place(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class Actor(Entity):
+    type: Literal["person", "organisation"]
+    roles: list[str] = []
+    method: str = "model"
 
-    name: str
+
+class Place(Entity):
     geonameid: int | None = None
     country_code: str | None = None
     feature: str | None = Field(default=None, description="country, admin1, city, region")
     lat: float | None = None
     lon: float | None = None
-    aliases: list[str] = []
-    count: int = 1
-    mentions: list[Mention] = []
     method: str = "gazetteer"
-    confidence: float = 1.0
 
 
 class Topic(BaseModel):
