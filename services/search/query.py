@@ -169,24 +169,37 @@ def names_filter(field: str, names: Names) -> dict[str, Any]:
     return {"term": {field: keys[0]}} if len(keys) == 1 else {"terms": {field: keys}}
 
 
+def entity_filters(actors: tuple[Names, ...], places: tuple[Names, ...], topics: tuple[str, ...]) -> list[dict[str, Any]]:
+    """What articles and stories are both filtered by: each actor, place and topic asked for."""
+    return [*(names_filter("actor_keys", a) for a in actors), *(names_filter("place_keys", x) for x in places),
+            *({"term": {"topics": t}} for t in topics)]
+
+
+def date_range(field: str, date_from: date | None, date_to: date | None) -> list[dict[str, Any]]:
+    """``field`` within the dates asked for, both bounds included ([] when neither is set)."""
+    rng = {op: d.isoformat() for op, d in (("gte", date_from), ("lte", date_to)) if d}
+    return [{"range": {field: rng}}] if rng else []
+
+
+def check_window(page: int, size: int, cursor: str | None) -> None:
+    """BadQuery for a page size out of bounds, or a page too deep to reach without a cursor."""
+    if not 1 <= size <= MAX_SEARCH_SIZE:
+        raise BadQuery(f"size must be between 1 and {MAX_SEARCH_SIZE}")
+    if page < 1:
+        raise BadQuery("page must be 1 or more")
+    if cursor is None and page * size > MAX_SEARCH_WINDOW:
+        raise BadQuery(f"page * size past {MAX_SEARCH_WINDOW:,}: use the next_cursor of the previous page instead")
+
+
 def filters(p: SearchParams) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    out += [names_filter("actor_keys", a) for a in p.actors]
-    out += [names_filter("place_keys", x) for x in p.places]
-    out += [{"term": {"topics": t}} for t in p.topics]
+    out = entity_filters(p.actors, p.places, p.topics)
     if p.language:
         out.append({"term": {"language": p.language}})
     if p.source:
         out.append({"term": {"source": p.source}})
     if p.story:
         out.append({"term": {"story_id": p.story}})
-    if p.date_from or p.date_to:
-        rng: dict[str, str] = {}
-        if p.date_from:
-            rng["gte"] = p.date_from.isoformat()
-        if p.date_to:
-            rng["lte"] = p.date_to.isoformat()
-        out.append({"range": {"published_at": rng}})
+    out += date_range("published_at", p.date_from, p.date_to)
     if p.near:
         out.append({"geo_distance": {"distance": f"{p.within_km:.6f}".rstrip("0").rstrip(".") + "km",
                                      "locations": {"lat": p.near[0], "lon": p.near[1]}}})
@@ -196,16 +209,11 @@ def filters(p: SearchParams) -> list[dict[str, Any]]:
 
 def check(p: SearchParams) -> None:
     """BadQuery for parameters that the API's own types do not already rule out."""
-    if not 1 <= p.size <= MAX_SEARCH_SIZE:
-        raise BadQuery(f"size must be between 1 and {MAX_SEARCH_SIZE}")
-    if p.page < 1:
-        raise BadQuery("page must be 1 or more")
+    check_window(p.page, p.size, p.cursor)
     if p.interval is not None and p.interval not in INTERVALS:
         raise BadQuery("interval must be hour, day, week, month, quarter or year")
     if p.sort not in _CURSOR_SHAPES:
         raise BadQuery("sort must be 'relevance' or 'date'")
-    if p.cursor is None and p.page * p.size > MAX_SEARCH_WINDOW:
-        raise BadQuery(f"page * size past {MAX_SEARCH_WINDOW:,}: use the next_cursor of the previous page instead")
     if p.cursor is not None:
         decode_cursor(p.cursor, p.sort)
     if p.q:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from services.search.query import BadQuery, Names, decode_values, encode_cursor, is_id, is_long, names_filter
+from services.search.query import (BadQuery, Names, check_window, date_range, decode_values, encode_cursor, entity_filters,
+                                   is_id, is_long)
 from services.search.timeline import Interval, Timeline
-from shared.limits import MAX_SEARCH_SIZE, MAX_SEARCH_WINDOW
 
 #: what a story id looks like (``s-`` + 16 hex of the first article's id's SHA-1); checked before
 #: any request, so a path segment never reaches Elasticsearch as an arbitrary ``_id``
@@ -57,37 +57,18 @@ class StoriesParams:
     cursor: str | None = None
 
 
-def _window(page: int, size: int, cursor: str | None) -> None:
-    if not 1 <= size <= MAX_SEARCH_SIZE:
-        raise BadQuery(f"size must be between 1 and {MAX_SEARCH_SIZE}")
-    if page < 1:
-        raise BadQuery("page must be 1 or more")
-    if cursor is None and page * size > MAX_SEARCH_WINDOW:
-        raise BadQuery(f"page * size past {MAX_SEARCH_WINDOW:,}: use the next_cursor of the previous page instead")
-
-
 def stories_filters(p: StoriesParams) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    out += [names_filter("actor_keys", a) for a in p.actors]
-    out += [names_filter("place_keys", x) for x in p.places]
-    out += [{"term": {"topics": t}} for t in p.topics]
+    out = entity_filters(p.actors, p.places, p.topics)
     if p.language:
         out.append({"term": {"languages": p.language}})
-    if p.date_from or p.date_to:
-        rng: dict[str, str] = {}
-        if p.date_from:
-            rng["gte"] = p.date_from.isoformat()
-        if p.date_to:
-            rng["lte"] = p.date_to.isoformat()
-        out.append({"range": {"last_seen": rng}})
-    return out
+    return out + date_range("last_seen", p.date_from, p.date_to)
 
 
 def build_stories(p: StoriesParams) -> dict[str, Any]:
     """The ``_search`` body of one /stories page; BadQuery for a page too deep or a forged cursor."""
     if p.sort not in _SORTS:
         raise BadQuery("sort must be 'size', 'growth' or 'recency'")
-    _window(p.page, p.size, p.cursor)
+    check_window(p.page, p.size, p.cursor)
     body: dict[str, Any] = {
         "query": {"bool": {"filter": stories_filters(p)}},
         "size": p.size, "sort": _SORTS[p.sort], "track_total_hits": True,
@@ -137,7 +118,7 @@ def story_query(story_id: str) -> dict[str, Any]:
 def build_story_articles(story_id: str, size: int, cursor: str | None, timeline: Timeline | None) -> dict[str, Any]:
     """A story's articles in publication order (a page of ``size``, after ``cursor``), and, with
     ``timeline``, its coverage over time and its outlets."""
-    _window(1, size, cursor)
+    check_window(1, size, cursor)
     body: dict[str, Any] = {"query": story_query(story_id), "size": size, "sort": _ARTICLE_SORT,
                             "track_total_hits": True, "_source": _ARTICLE_FIELDS}
     if cursor is not None:
