@@ -24,7 +24,8 @@ from shared.aliases import AliasRecord, AliasRegistry, fold
 from .gazetteer import GeoEntry
 from .records import load_data
 
-__all__ = ["GOVERNMENT_WORDS", "national", "region", "registry", "ru_lemma_key", "oblast_parts"]
+__all__ = ["GOVERNMENT_WORDS", "given_names", "national", "national_mentions", "oblast_parts", "region", "registry",
+           "ru_lemma_key"]
 
 #: The word for a national government, by language (a national adjective next to it gives
 #: "<Demonym> government": "die iranische Regierung", "le gouvernement français").
@@ -95,6 +96,12 @@ def national(lang: str) -> Mapping[str, str]:
         for form in forms:
             out.setdefault(fold(form), cc)
     return out
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Folded common given names (``data/given-names.json``)."""
+    return frozenset(fold(n) for n in load_data("given-names.json")["names"])
 
 
 @lru_cache(maxsize=8)

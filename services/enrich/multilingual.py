@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from shared.aliases import AliasRegistry, fold
 from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
-from .gazetteer import Gazetteer, GeoEntry
 from . import foreign_names
-from .lexicons import country_names, foreign_city_names, lexicon, load_french, load_russian, stop_words
+from .gazetteer import Gazetteer, GeoEntry
+from .lexicons import country_names, foreign_city_names, load_french, load_russian, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
+from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
 from .translit import closest_name, transliterate
 
@@ -41,11 +42,7 @@ _MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "LO
 #: A model-labelled place may be a smaller city than a scanned word may.
 _MODEL_CITY_MIN_POPULATION = 15_000
 _ROMANCE_CITY_MIN_POPULATION = 100_000
-_NAME_PARTICLES = frozenset({"de", "da", "di", "del", "della", "do", "dos", "du", "von", "van", "der", "den", "le", "la", "y", "e"})
 _LANGUAGE_COUNTRIES = {"de": ("DE",), "fr": ("FR",), "es": ("ES",), "it": ("IT",), "ru": ("RU",)}
-_DE_TITLE_HEADS = ("chef", "chefin", "minister", "ministerin", "prasident", "prasidentin", "kanzler", "kanzlerin",
-                   "vorsitzende", "vorsitzender", "sprecher", "sprecherin", "sekretar", "sekretarin", "direktor",
-                   "direktorin", "trainer", "trainerin", "bischof", "burgermeister", "burgermeisterin")
 
 
 @dataclass(frozen=True)
@@ -61,11 +58,8 @@ class MultilingualPipeline:
     def __init__(self, registry: AliasRegistry, gazetteer: Gazetteer) -> None:
         self.registry = registry
         self.gazetteer = gazetteer
-        lex = lexicon()
-        self._det = {lang: frozenset(fold(w) for w in words) for lang, words in lex["determiners"].items()}
-        self._conj = {lang: frozenset(words) for lang, words in lex["conjunctions"].items()}
-        self._loc = {lang: frozenset(words) for lang, words in lex["locatives"].items()}
-        self._titles = {lang: frozenset(fold(w) for w in words) for lang, words in lex["titles"].items()}
+        self.words = Words()
+        self._det, self._conj, self._loc = self.words.det, self.words.conj, self.words.loc
         self._person_names: list[str] | None = None
 
     def loaded(self) -> list[str]:
@@ -164,10 +158,10 @@ class MultilingualPipeline:
                     continue
                 surface = text[start:end].rstrip(".")
                 hit = self.lookup(surface, lang, self._min_population(text, toks, i, lang))
-                if hit is not None and hit.kind == "place" and self._inside_name(text, toks, i, i + size, lang):
+                if hit is not None and hit.kind == "place" and inside_name(text, toks, i, i + size, lang):
                     hit = None  # "Ana Belén Gómez", "Jéssica de León": a place name inside a person's
                 if hit is not None:
-                    self._add(a, hit, start, start + len(surface), self._role_before(text, toks, i, lang), persons)
+                    self._add(a, hit, start, start + len(surface), self.words.role_before(text, toks, i, lang), persons)
                     covered.append((start, start + len(surface)))
                     break
             else:
@@ -184,9 +178,11 @@ class MultilingualPipeline:
     def _titled_name(self, a: Analysis, text: str, toks: list[tuple[int, int]], i: int, lang: str,
                      persons: list[tuple[int, int, str | None, list[str]]]) -> int:
         """Without a model, an unknown person is two or three capitalised words right after a title
-        ("Vorstandschef Roland Busch", "el ministro Luis Planas"); one word is never enough."""
-        role = self._role_before(text, toks, i, lang)
-        if role is None or not self._is_title(text[toks[i - 1][0] : toks[i - 1][1]], lang):
+        ("Vorstandschef Roland Busch", "el ministro Luis Planas") or starting with a common given
+        name ("Harry Kane", "Laura Kreidberg"); one word is never enough."""
+        role = self.words.role_before(text, toks, i, lang)
+        given = fold(text[toks[i][0] : toks[i][1]]) in foreign_names.given_names()
+        if not given and (role is None or not self.words.is_title(text[toks[i - 1][0] : toks[i - 1][1]], lang)):
             return 0  # "ministro degli Esteri Antonio Tajani": the title must touch the name
         size = 0
         while size < 3 and i + size < len(toks):
@@ -194,14 +190,14 @@ class MultilingualPipeline:
             word = text[start:end]
             if size and text[toks[i + size - 1][1] : start] != " ":
                 break
-            if not word[:1].isupper() or word.isupper() or self._is_title_or_det(word, lang) \
+            if not word[:1].isupper() or word.isupper() or self.words.is_title_or_det(word, lang) \
                     or fold(word) in stop_words(lang) or self.lookup(word, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION):
                 break
             size += 1
         if size < 2:
             return 0
         start, end = toks[i][0], toks[i + size - 1][1]
-        persons.append((start, end, text[start:end], [role]))
+        persons.append((start, end, text[start:end], [role] if role else []))
         return size
 
     def _min_population(self, text: str, toks: list[tuple[int, int]], i: int, lang: str) -> int:
@@ -210,23 +206,6 @@ class MultilingualPipeline:
         if i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]] in self._loc.get(lang, ()):
             return _MODEL_CITY_MIN_POPULATION
         return ENRICH_FOREIGN_CITY_MIN_POPULATION if lang == "de" else _ROMANCE_CITY_MIN_POPULATION
-
-    @staticmethod
-    def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> bool:
-        """In Romance languages a capitalised word glued to a place name makes it part of a person's
-        name ("Ana Belén Gómez"). Not in German, where every noun is capitalised."""
-        if lang not in ("fr", "es", "it"):
-            return False
-
-        def name_word(k: int, gap: str) -> bool:
-            if not 0 <= k < len(toks) or gap != " ":
-                return False
-            word = text[toks[k][0] : toks[k][1]]
-            return word[:1].isupper() and word.isalpha() and fold(word) not in stop_words(lang)
-
-        before = i > 0 and name_word(i - 1, text[toks[i - 1][1] : toks[i][0]])
-        after = j < len(toks) and not text[toks[j - 1][1] - 1] == "." and name_word(j, text[toks[j - 1][1] : toks[j][0]])
-        return bool(before or after)
 
     def french_spans(self, a: Analysis, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
                      persons: list[tuple[int, int, str | None, list[str]]], lang: str = "fr") -> None:
@@ -267,16 +246,16 @@ class MultilingualPipeline:
                 in self._det.get(lang, ()):
             first, start = first + 1, toks[first + 1][0]  # "ministro degli Esteri Antonio Tajani": "Esteri" is not his
         k = first
-        while k < len(toks) and toks[k][1] < end and self._is_title_or_det(text[toks[k][0] : toks[k][1]], lang):
+        while k < len(toks) and toks[k][1] < end and self.words.is_title_or_det(text[toks[k][0] : toks[k][1]], lang):
             k += 1
         if k > first:
-            titled = [m for m in range(first, k) if self._is_title(text[toks[m][0] : toks[m][1]], lang)]
+            titled = [m for m in range(first, k) if self.words.is_title(text[toks[m][0] : toks[m][1]], lang)]
             if titled:  # "PDG" of "Le PDG Patrick Pouyanné"; the determiner is dropped
                 roles.append(text[toks[titled[0]][0] : toks[k - 1][1]])
             start, normal = toks[k][0] if k < len(toks) else end, None
-        roles.extend(r for r in [self._role_before(text, toks, first, lang)] if r)
+        roles.extend(r for r in [self.words.role_before(text, toks, first, lang)] if r)
         last = max((k for k, (s, e) in enumerate(toks) if e <= end), default=-1)
-        while last > first and toks[last][0] > start and self._is_title_or_det(text[toks[last][0] : toks[last][1]], lang):
+        while last > first and toks[last][0] > start and self.words.is_title_or_det(text[toks[last][0] : toks[last][1]], lang):
             end, last = toks[last - 1][1], last - 1  # "Sébastien Lecornu Premier ministre"
         while end > start and not text[end - 1].isalnum():
             end -= 1
@@ -296,7 +275,7 @@ class MultilingualPipeline:
                 continue
             min_pop = _MODEL_CITY_MIN_POPULATION if kind == "place" else ENRICH_FOREIGN_CITY_MIN_POPULATION
             hit = (self.lookup(normal, lang, min_pop) if normal else None) or self.lookup(surface, lang, min_pop)
-            if hit is None and kind == "person" and not _name_shaped(surface):
+            if hit is None and kind == "person" and not name_shaped(surface):
                 continue  # "ministri degli Esteri del G7", "sono riuniti"
             if hit is None and kind == "person":
                 base = normal or surface
@@ -353,38 +332,3 @@ class MultilingualPipeline:
         if self._person_names is None:
             self._person_names = sorted({r.canonical for r in self.registry.surfaces() if r.type == "person"})
         return self._person_names
-
-    # ------------------------------------------------------------------ titles
-
-    def _is_title(self, word: str, lang: str) -> bool:
-        key = fold(word.rstrip("."))
-        if lang == "ru":
-            return any(key.startswith(stem) for stem in self._titles["ru"])
-        if lang == "de" and key.endswith(_DE_TITLE_HEADS) and word[:1].isupper():
-            return True  # compounds: "SPD-Fraktionschef", "Betriebsratschefin", "Außenministerin"
-        return key in self._titles.get(lang, ())
-
-    def _is_title_or_det(self, word: str, lang: str) -> bool:
-        return fold(word) in self._det.get(lang, ()) or self._is_title(word, lang)
-
-    def _role_before(self, text: str, toks: list[tuple[int, int]], i: int, lang: str) -> str | None:
-        """Title words right before token i ("Bundeskanzler", "el presidente", "глава МИД" not)."""
-        k = i
-        while k > 0 and i - k < 4 and text[toks[k - 1][1] : toks[k][0]].strip() in ("", "-"):
-            word = text[toks[k - 1][0] : toks[k - 1][1]]
-            if not self._is_title_or_det(word, lang):
-                break
-            k -= 1
-        while k < i and not self._is_title(text[toks[k][0] : toks[k][1]], lang):
-            k += 1
-        if k >= i:
-            return None
-        return text[toks[k][0] : toks[i - 1][1]]
-
-
-def _name_shaped(surface: str) -> bool:
-    """Every word capitalised but name particles ("Lula da Silva", "Ursula von der Leyen"), no digits."""
-    words = surface.replace("-", " ").split()
-    return not any(ch.isdigit() for ch in surface) and all(
-        w[:1].isupper() or w in _NAME_PARTICLES for w in words
-    )
