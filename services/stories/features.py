@@ -67,6 +67,13 @@ def _stem(token: str) -> str | None:
     return word[:_STEM_CHARS]
 
 
+@lru_cache(maxsize=262144)
+def _word_term(token: str) -> int | None:
+    """A token's word term, or None for a stop word (one cache hit per token: the body's words repeat)."""
+    stem = _stem(token)
+    return None if stem is None else term_id("w:" + stem)
+
+
 def _add(terms: Terms, key: str, weight: float) -> None:
     tid = term_id(key)
     terms[tid] = terms.get(tid, 0.0) + weight
@@ -75,18 +82,24 @@ def _add(terms: Terms, key: str, weight: float) -> None:
 def word_terms(title: str, text: str) -> Terms:
     """Word-stem counts, title words counted twice. Empty if nothing but stop words."""
     terms: Terms = {}
+    get = terms.get
     for weight, part in ((2.0, title), (1.0, text[:STORY_MAX_TEXT_CHARS])):
-        for match in _WORD.finditer(part):
-            stem = _stem(match.group())
-            if stem is not None:
-                _add(terms, "w:" + stem, weight)
+        for token in _WORD.findall(part):
+            tid = _word_term(token)
+            if tid is not None:
+                terms[tid] = get(tid, 0.0) + weight
     return terms
 
 
 def name_terms(names: Iterable[str]) -> Terms:
-    """One term per word of each (canonical) name; each name counted once."""
+    """One term per word of each (canonical) name; each name counted once.
+
+    In first-seen order, never a set's: a set of strings iterates in an order that changes with
+    each process's hash seed, and the order of a dict's terms is the order the norms are summed
+    in, so a replay in another process could score the same article a few ulps apart.
+    """
     terms: Terms = {}
-    for name in set(names):
+    for name in dict.fromkeys(names):
         for word in fold(name).split():
             if len(word) >= 2 and word not in _STOP:
                 _add(terms, "n:" + word, 1.0)

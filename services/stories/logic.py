@@ -187,15 +187,14 @@ class StoryClusterer:
         s, index = self.settings, self._index
         best = s.threshold
         chosen: StoryRecord | None = None
-        words_norm, names_norm = index.norm(words), index.norm(names)
+        query = index.query(words, names)  # index.cosine's numbers, with the article's side computed once
         for story in index.candidates(words, names, STORY_MAX_CANDIDATES):
             time_factor = self._time_factor(at, story)
             if time_factor <= 0.0:
                 continue
-            centroid = index.cosine(words, words_norm, story.words, story.words_norm)
-            member = max(index.cosine(words, words_norm, m.words, m.norm) for m in story.members)
+            centroid, member = query.centroid(story), query.member(story)
             gate = min(1.0, max(centroid, member) / s.names_gate) if s.names_gate > 0 else 1.0
-            names_score = index.cosine(names, names_norm, story.names, story.names_norm) * gate
+            names_score = query.names(story) * gate
             score = time_factor * (s.w_centroid * centroid + s.w_member * member + s.w_names * names_score)
             # ties go to the older story, so the decision never depends on dict order
             if score > best or (score == best and (chosen is None or story.seq < chosen.seq)):
