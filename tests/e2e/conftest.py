@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from deploy.local.services import free_port
 REPO = Path(__file__).resolve().parents[2]
 STAGES = launcher.SERVICES
 
-__all__ = ["REPO", "STAGES", "Pipeline", "free_port", "wait_for"]
+__all__ = ["REPO", "STAGES", "Pipeline", "free_port", "serving", "wait_for"]
 
 
 @dataclass
@@ -76,6 +77,23 @@ class Pipeline:
         for stage in STAGES:
             self.start(stage)
         self.wait_healthy(timeout)
+
+
+@contextmanager
+def serving(service: str, env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """One HTTP service spawned by the launcher: its URL and process once healthy (an
+    AssertionError with its log's tail if it is not within 60 s); terminated on the way out."""
+    proc = launcher.spawn(service, env, log)
+    url, = launcher.health_urls(env, [service])
+    try:
+        try:
+            launcher.wait_healthy([url], alive=lambda: proc.poll() is None, timeout=60)
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}:\n{log.read_text(errors='replace')[-2000:]}") from exc
+        yield url, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 @pytest.fixture()

@@ -22,6 +22,7 @@ from deploy.local import services as launcher
 from shared.kafka import topic
 from shared.settings import CommonSettings
 from shared.topics import RAW
+from tests.e2e.conftest import serving
 from tests.integration.helpers import read_topic
 
 ST = Path(sys.executable).parent / "st"
@@ -31,13 +32,7 @@ TOKEN = "schemathesis-token"
 def test_schemathesis_all_checks_pass_against_live_ingest(isolated_env: dict[str, str], tmp_path: Path) -> None:
     env = launcher.isolated_env({**os.environ, **isolated_env, "NEWSFLOW_INGEST_TOKEN": TOKEN,
                                  "NEWSFLOW_INGEST_RATE_PER_SECOND": "0"})
-    proc = launcher.spawn("ingest", env, tmp_path / "ingest.log")
-    base, = launcher.health_urls(env, ["ingest"])
-    try:
-        try:
-            launcher.wait_healthy([base], alive=lambda: proc.poll() is None, timeout=60)
-        except TimeoutError as exc:
-            raise AssertionError((tmp_path / "ingest.log").read_text()[-2000:]) from exc
+    with serving("ingest", env, tmp_path / "ingest.log") as (base, proc):
         started = time.monotonic()
         run = subprocess.run(
             [str(ST), "run", f"{base}/openapi.json", "--checks", "all", "--max-examples", "60", "--seed", "14",
@@ -51,6 +46,3 @@ def test_schemathesis_all_checks_pass_against_live_ingest(isolated_env: dict[str
         assert proc.poll() is None, "ingest died during the run"
         accepted = read_topic(CommonSettings(), topic(CommonSettings(), RAW).name, expect=10, timeout=30)
         assert len(accepted) >= 10, "schemathesis got almost nothing accepted: the contract and the server disagree"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

@@ -28,6 +28,7 @@ from shared.models import Actor, CleanArticle, EnrichedArticle, Place, StoriedAr
 from shared.settings import CommonSettings
 from shared.stream.messages import Item
 from deploy.local import services as launcher
+from tests.e2e.conftest import serving
 
 pytestmark = pytest.mark.e2e
 
@@ -83,17 +84,10 @@ def search_service(isolated_env: dict[str, str], tmp_path: Path) -> Iterator[str
     es.index(index=stories_alias(settings.index_alias), id=STORY.id, document=story_document(STORY, datetime.now(UTC)))
     es.indices.refresh(index=[settings.index_alias, stories_alias(settings.index_alias)])
     env = launcher.isolated_env({**os.environ, **isolated_env})
-    proc = launcher.spawn("search", env, tmp_path / "search.log")
-    url, = launcher.health_urls(env, ["search"])
     try:
-        try:
-            launcher.wait_healthy([url], alive=lambda: proc.poll() is None, timeout=60)
-        except TimeoutError as exc:
-            raise AssertionError((tmp_path / "search.log").read_text()[-2000:]) from exc
-        yield url
+        with serving("search", env, tmp_path / "search.log") as (url, _proc):
+            yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
         for name in (index_name(settings.index_alias), index_name(stories_alias(settings.index_alias))):
             es.indices.delete(index=name, ignore_unavailable=True)
 
