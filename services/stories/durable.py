@@ -17,14 +17,18 @@ from __future__ import annotations
 import logging
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import InvalidProducerEpochError, KafkaError, ProducerFencedError
 
 from shared.kafka import make_producer
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TransactionalRecords", "state_producer", "transactional_id"]
+__all__ = ["SecondWorker", "TransactionalRecords", "state_producer", "transactional_id"]
+
+
+class SecondWorker(RuntimeError):
+    """Another stories process took over the state: this one must not write (it exits 1)."""
 
 
 def transactional_id(settings: CommonSettings) -> str:
@@ -51,15 +55,23 @@ class TransactionalRecords:
         self.producer = producer
 
     def __call__(self, records: list[tuple[str, str, bytes | None]]) -> None:
-        self.producer.begin_transaction()
         try:
+            self.producer.begin_transaction()
             futures = [self.producer.send(name, key=key, value=value) for name, key, value in records]
             self.producer.commit_transaction()  # flushes, then waits for the commit
             for future in futures:
                 future.get(timeout=60)
+        except (ProducerFencedError, InvalidProducerEpochError) as exc:
+            raise SecondWorker(f"another stories process ({transactional_id_of(self.producer)}) took over the "
+                               "clustering state; the stage runs as exactly one worker (docs/ARCHITECTURE.md): "
+                               "this one stops without committing") from exc
         except BaseException:
             try:
                 self.producer.abort_transaction()
             except KafkaError as exc:  # fenced, or the broker away: the original error tells more
                 log.warning("aborting the stories state transaction failed: %s", exc)
             raise
+
+
+def transactional_id_of(producer: KafkaProducer) -> str:
+    return str(producer.config.get("transactional_id"))

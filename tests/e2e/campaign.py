@@ -37,7 +37,7 @@ from services.clean.dedup import DuplicateDetector
 from shared.es import make_client
 from shared.kafka import topic
 from shared.settings import CommonSettings
-from shared.topics import DEAD_LETTER, decode
+from shared.topics import DEAD_LETTER, STORY_STATE, decode
 from tests.e2e.campaign_stories import StoryFigures, story_figures
 from tests.integration.helpers import read_topic
 
@@ -393,9 +393,19 @@ def kill_and_restart(pipeline, stage: str, wait: float = 2.0) -> Callable[[], No
 def kill_each_in_turn(pipeline, gap: float = 4.0) -> Callable[[], None]:  # noqa: ANN001
     def fault() -> None:
         for stage in ("clean", "enrich", "stories", "index", "ingest"):
+            if stage == "stories":  # killed with a state to restore, not idle behind enrich's restart
+                wait_for_story_state(CommonSettings())
             kill_and_restart(pipeline, stage, wait=1.0)()
             time.sleep(gap)
     return fault
+
+
+def wait_for_story_state(settings: CommonSettings, timeout: float = 300) -> None:
+    """Until the stories stage has written state (it clustered a batch since the campaign began)."""
+    name = topic(settings, STORY_STATE).name
+    deadline = time.monotonic() + timeout
+    while not read_topic(settings, name, expect=1, timeout=5):
+        assert time.monotonic() < deadline, f"the stories stage wrote no state in {timeout:.0f}s"
 
 
 def restart_broker() -> None:

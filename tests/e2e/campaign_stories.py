@@ -40,9 +40,11 @@ class StoryFigures:
 
 
 def read_all(settings: CommonSettings, name: str, timeout: float = 120) -> list[Any]:
-    """Every record of ``name`` up to its end as of now, partition by partition, in offset order."""
+    """Every committed record of ``name`` up to its end as of now, partition by partition, in offset
+    order (read_committed: a batch of state a killed stage left in an open transaction was aborted
+    and never restored, so it is no decision)."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
-                             enable_auto_commit=False, auto_offset_reset="earliest")
+                             enable_auto_commit=False, auto_offset_reset="earliest", isolation_level="read_committed")
     try:
         partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())]
         consumer.assign(partitions)

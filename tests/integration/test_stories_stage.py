@@ -20,7 +20,7 @@ from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from services.stories.durable import TransactionalRecords, state_producer
+from services.stories.durable import SecondWorker, TransactionalRecords, state_producer
 from services.stories.logic import StoryClusterer
 from services.stories.steps import Cluster, restore
 from shared.kafka import ensure_topics, make_producer, topic
@@ -228,7 +228,10 @@ def test_a_batch_left_half_written_is_not_restored_and_its_writer_is_fenced(isol
     table = CompactedTable(settings, STORY_STATE, lambda m, e: None, read_committed=True)
     assert StoryClusterer.from_records(restore(table.restore())).size == (1, 4)
     table.close()
-    for producer in (first, second):
+    third = state_producer(settings)  # a second worker started beside it: the older one stops, loudly
+    with pytest.raises(SecondWorker, match="exactly one worker"):
+        TransactionalRecords(second)(open_batch)
+    for producer in (first, second, third):
         producer.close(timeout=5)
 
 
