@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +24,8 @@ from shared.es import STORIES_INDEX_BODY, ensure_index, index_name, make_client,
 from shared.stream.messages import Item
 from shared.models import Actor, CleanArticle, EnrichedArticle, Place, StoriedArticle, StorySummary, Topic
 from shared.settings import CommonSettings
-from tests.e2e.conftest import Pipeline, free_port, wait_for
+from deploy.local import services as launcher
+from tests.e2e.conftest import Pipeline, serving, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -465,43 +464,32 @@ def test_story_view_in_browser(isolated_env: dict[str, str], browser_page: Any, 
     es = make_client(settings)
     ensure_index(es, settings.index_alias)
     write_story_directly(settings.index_alias)
-    port = free_port()
-    env = {**os.environ, **isolated_env, "NEWSFLOW_SEARCH_PORT": str(port)}
-    log = open(tmp_path / "search.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "services.search"], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    env = launcher.isolated_env({**os.environ, **isolated_env})
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        wait_for(lambda: proc.poll() is not None or _healthy(base), timeout=60, what="search /health")
-        assert proc.poll() is None, (tmp_path / "search.log").read_text()
-        hits = api_search(base, q="strike")["hits"]
-        assert {h["id"] for h in hits} == {"st-1", "st-2", "st-3"}, "the copy is hidden from search"
-        assert all(h["story"] == {"id": STORY_ID, "title": STORY_ARTICLES[0][1], "source_count": 4,
-                                  "article_count": 4} for h in hits), hits
-        exercise_story_view(page, base, "strike", "st-1")
-        page.goto(f"{base}/#story={STORY_ID}")
-        page.wait_for_selector(f'#story-view[data-id="{STORY_ID}"] #story-content:not([hidden])')
-        assert page.text_content("#story-title") == STORY_ARTICLES[0][1]
-        row = page.text_content('#story-articles li[data-id="st-3"] a.read')
-        assert row == STORY_MARKUP, "markup in a title is shown as text"
-        assert page.text_content('#story-articles li[data-id="st-4"] .copy') == "copy"
-        page.goto(f"{base}/#story=s-0000000000000000")
-        page.wait_for_function("() => /no story/.test(document.getElementById('story-status').textContent)")
-        assert page.is_hidden("#story-content")
-        assert errors == [], errors
+        with serving("search", env, tmp_path / "search.log") as (base, _proc):
+            exercise_story_page(page, base, errors)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
         for name in (index_name(settings.index_alias), index_name(stories_alias(settings.index_alias))):
             es.indices.delete(index=name, ignore_unavailable=True)
 
 
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+def exercise_story_page(page: Any, base: str, errors: list[str]) -> None:
+    """Search shows each hit's story; the story view opens from a hit and from its URL."""
+    hits = api_search(base, q="strike")["hits"]
+    assert {h["id"] for h in hits} == {"st-1", "st-2", "st-3"}, "the copy is hidden from search"
+    assert all(h["story"] == {"id": STORY_ID, "title": STORY_ARTICLES[0][1], "source_count": 4,
+                              "article_count": 4} for h in hits), hits
+    exercise_story_view(page, base, "strike", "st-1")
+    page.goto(f"{base}/#story={STORY_ID}")
+    page.wait_for_selector(f'#story-view[data-id="{STORY_ID}"] #story-content:not([hidden])')
+    assert page.text_content("#story-title") == STORY_ARTICLES[0][1]
+    row = page.text_content('#story-articles li[data-id="st-3"] a.read')
+    assert row == STORY_MARKUP, "markup in a title is shown as text"
+    assert page.text_content('#story-articles li[data-id="st-4"] .copy') == "copy"
+    page.goto(f"{base}/#story=s-0000000000000000")
+    page.wait_for_function("() => /no story/.test(document.getElementById('story-status').textContent)")
+    assert page.is_hidden("#story-content")
+    assert errors == [], errors
