@@ -65,6 +65,14 @@ class Service:
                 self.peak_mb = max(self.peak_mb or 0.0, v)
             self._done.wait(0.2)
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU seconds the process has used so far (None once it is gone)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def alive(self) -> bool:
         return self.proc.poll() is None
 

@@ -39,6 +39,7 @@ import time
 import uuid
 
 import httpx
+from kafka import KafkaAdminClient
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +74,13 @@ def log(msg: str) -> None:
 
 def chunks(seq: list[Any], size: int) -> list[list[Any]]:
     return [seq[i:i + size] for i in range(0, len(seq), size)]
+
+
+def committed(admin: Any, group: str) -> int:
+    """Offsets the consumer group has committed, summed over its partitions (0 before any)."""
+    from newsflow_cli.ops import committed_offsets
+
+    return sum(m.offset for m in committed_offsets(admin, group).values() if m.offset > 0)
 
 
 def default_of(module: str, cls: str, name: str) -> Any:
@@ -155,74 +163,37 @@ class Bench:
                                      "batch": poll}
 
     def limit_bulk(self) -> None:
-        """Elasticsearch's ``helpers.bulk`` of exactly what the index stage writes: each chunk of the
-        stage's batch size holds its articles' documents and, after them, each story's highest
-        revision in the chunk with ``version_type=external_gte`` (as services.index.writer does)."""
-        from elasticsearch import helpers
+        """Elasticsearch's ``helpers.bulk`` of exactly what the index stage writes (see
+        :mod:`benchmarks.index_bench`): best of two passes, and two passes of pre-serialized bodies."""
+        from benchmarks.index_bench import RawBulk
 
-        from services.index.logic import index, story_document
-        from shared.es import STORIES_INDEX_BODY, ensure_index, index_name, stories_alias
-
-        alias = self.res.alias(f"bench-{self.tag}-bulk")
-        stories = stories_alias(alias)
-        ensure_index(self.es, alias)
-        ensure_index(self.es, stories, body=STORIES_INDEX_BODY)
-        now = datetime.now(UTC)
-        events = self.index_events()
         size = default_of("services.index.__main__", "IndexSettings", "batch_size")
-
-        def story_docs(chunk: list[Any]) -> list[tuple[str, int, dict[str, Any]]]:
-            latest: dict[str, Any] = {}
-            for e in chunk:
-                if e.story.id not in latest or latest[e.story.id].revision < e.story.revision:
-                    latest[e.story.id] = e.story
-            return [(st.id, st.revision, story_document(st, now)) for st in latest.values()]
-
-        batches = [([index(e, now) for e in chunk], story_docs(chunk)) for chunk in chunks(events, size)]
-        mb = sum(len(json.dumps(d)) for docs, sts in batches for d in [*docs, *(x for _, _, x in sts)]) / 1e6
-        log(f"limit: ES bulk of {len(events)} docs ({mb:.1f} MB) in chunks of {size}, "
-            f"{sum(len(sts) for _, sts in batches)} story docs")
-
-        def bulk(suffix: str, batches: list[Any]) -> float:
-            t0 = time.perf_counter()
-            for docs, sts in batches:
-                actions = [{"_op_type": "index", "_index": alias, "_id": d["id"] + suffix, "_source": d}
-                           for d in docs]
-                actions += [{"_op_type": "index", "_index": stories, "_id": sid + suffix, "version": rev,
-                             "version_type": "external_gte", "_source": d} for sid, rev, d in sts]
-                _, errors = helpers.bulk(self.es, actions, raise_on_error=False, max_retries=0,
-                                         chunk_size=len(actions), max_chunk_bytes=512 * 1024 * 1024)
-                if errors:
-                    raise RuntimeError(f"bulk errors: {errors[:2]}")
-            self.es.indices.refresh(index=[alias, stories])
-            return time.perf_counter() - t0
-
-        def bulk_bytes(suffix: str, batches: list[Any]) -> float:
-            """Elasticsearch alone: the same documents as ready NDJSON bodies, serialized before the clock."""
-            head = '{"index":{"_index":%s,"_id":%s}}'
-            story_head = '{"index":{"_index":%s,"_id":%s,"version":%d,"version_type":"external_gte"}}'
-            bodies = ["".join([*(head % (json.dumps(alias), json.dumps(d["id"] + suffix)) + "\n" + json.dumps(d) + "\n"
-                                 for d in docs),
-                               *(story_head % (json.dumps(stories), json.dumps(sid + suffix), rev) + "\n"
-                                 + json.dumps(d) + "\n" for sid, rev, d in sts)]).encode()
-                      for docs, sts in batches]
-            t0 = time.perf_counter()
-            for body in bodies:
-                if self.es.bulk(operations=body, filter_path=["errors"]).get("errors"):  # type: ignore[arg-type]
-                    raise RuntimeError("bulk errors in the pre-serialized pass")
-            self.es.indices.refresh(index=[alias, stories])
-            return time.perf_counter() - t0
-
-        bulk("-warm", [(docs[:20], sts[:4]) for docs, sts in batches[:1]])  # a fresh index's first request is slow
-        passes = [bulk(f"-p{k}", batches) for k in range(2)]  # best of two passes: the limit
+        raw = RawBulk(self.es, self.res.alias(f"bench-{self.tag}-bulk"), self.index_events(), size)
+        log(f"limit: ES bulk of {raw.n} docs ({raw.mb:.1f} MB) in chunks of {size}, {raw.story_docs} story docs")
+        raw.create()
+        try:
+            passes = [raw.helpers_pass(f"-p{k}") for k in range(2)]  # best of two passes: the limit
+            bytes_passes = [raw.bytes_pass(f"-b{k}") for k in range(2)]
+            count = self.es.count(index=raw.alias)["count"]
+        finally:
+            raw.delete()
         dt = min(passes)
-        bytes_passes = [bulk_bytes(f"-b{k}", batches) for k in range(2)]
-        count = self.es.count(index=alias)["count"]
-        self.results["limit_bulk"] = {"rate": len(events) / dt, "seconds": dt, "mb_per_s": mb / dt, "count": count,
-                                      "chunk": size, "passes_s": passes,
-                                      "preserialized_rate": len(events) / min(bytes_passes),
+        self.results["limit_bulk"] = {"rate": raw.n / dt, "seconds": dt, "mb_per_s": raw.mb / dt, "count": count,
+                                      "chunk": size, "passes_s": passes, "story_docs": raw.story_docs,
+                                      "preserialized_rate": raw.n / min(bytes_passes),
                                       "preserialized_passes_s": bytes_passes}
-        self.es.options(ignore_status=404).indices.delete(index=[index_name(alias), index_name(stories)])
+
+    def stage_index(self, runs: int = 3) -> dict[str, Any]:
+        """The index stage alone, each run right after a raw bulk pass of the same documents."""
+        from benchmarks.index_bench import RawBulk, paired
+
+        size = default_of("services.index.__main__", "IndexSettings", "batch_size")
+        raw = RawBulk(self.es, self.res.alias(f"bench-{self.tag}-bulkpair"), self.index_events(), size)
+        out = paired(raw, lambda k: self.stage_alone("index", f"index{'-' + str(k) if k else ''}", per_article_s=0.5),
+                     runs)
+        log(f"stage index: best {max(out['runs_rates']):.0f} art/s vs raw bulk {out['raw_rate']:.0f} art/s "
+            f"(ratio {out['ratio']:.2f}; per round {', '.join(f'{x:.2f}' for x in out['round_ratios'])})")
+        return out
 
     def index_events(self) -> list[Any]:
         """Index runs ~100x faster than enrich: 5x the corpus, so it is measured over seconds, not a
@@ -302,11 +273,14 @@ class Bench:
         dlq_name = topic(settings, DEAD_LETTER).name
         watch = [dlq_name] + ([topic(settings, dst).name] if dst else [])
         consumer = assigned_consumer(watch)
+        admin, group = KafkaAdminClient(bootstrap_servers=KAFKA.split(",")), f"{prefix}newsflow-{stage}"
         log(f"stage {label}: {n} events preloaded; starting {workers} process(es)")
         procs = [self.res.start(stage, self.env(prefix, alias), self.log_dir, f"-{label}-{k}") for k in range(workers)]
         seen: dict[str, int] = {}
         dead = 0
         indexed, t_done = 0, None
+        cpu_start: list[float | None] | None = None  # the processes' CPU seconds once set up, and at the end
+        cpu_done: list[float | None] = []
         deadline = time.monotonic() + 90 + n * per_article_s
         try:
             while time.monotonic() < deadline:
@@ -316,15 +290,21 @@ class Bench:
                             dead += 1
                         else:
                             seen.setdefault(r.key.decode() if r.key else str(r.offset), r.timestamp)
-                if dst is None:
-                    try:
-                        self.es.indices.refresh(index=alias)
-                        indexed = self.es.count(index=alias)["count"]
-                    except Exception:  # noqa: BLE001 - index not created yet
-                        indexed = 0
+                if cpu_start is None and procs[0].log_contains(": consuming "):
+                    cpu_start = [p.cpu_seconds() for p in procs]
+                if dst is None and committed(admin, group) >= n:
+                    # the stage commits a batch only after Elasticsearch acknowledged its bulk: now
+                    # one refresh, as the raw bulk ends with (refreshing every 0.1 s while it runs,
+                    # as this loop did, made Elasticsearch cut a segment per poll under the stage only)
+                    self.es.indices.refresh(index=alias)
+                    indexed = self.es.count(index=alias)["count"]
+                    if indexed + dead < n:
+                        raise RuntimeError(f"index: all {n} offsets committed but {indexed} documents and "
+                                           f"{dead} dead letters")
                 done = (indexed if dst is None else len(seen)) + dead
                 if done >= n:
                     t_done = time.time()
+                    cpu_done = [p.cpu_seconds() for p in procs]
                     break
                 if not all(p.alive() for p in procs):
                     raise RuntimeError(f"{stage} exited early:\n" + procs[0].tail())
@@ -333,9 +313,14 @@ class Bench:
                                    f"{procs[0].log_path}")
         finally:
             consumer.close()
+            admin.close()
             self.res.stop(procs)
         out: dict[str, Any] = {"n": n, "workers": workers, "dead_lettered": dead,
                                "peak_rss_mb": [round(p.peak_mb or 0, 1) for p in procs]}
+        if cpu_start and cpu_done and None not in cpu_start + cpu_done:
+            # CPU the stage spent per article (all processes, after start-up): steadier than a rate
+            # on a machine the neighbours load, and what the stage's own code costs
+            out["cpu_ms_per_article"] = 1000 * sum(b - a for a, b in zip(cpu_start, cpu_done)) / n  # type: ignore[operator]
         if dst is None:
             agg = self.es.search(index=alias, size=0, aggs={"first": {"min": {"field": "indexed_at"}}})
             first = agg["aggregations"]["first"]["value"] / 1000
@@ -350,13 +335,6 @@ class Bench:
                        method="(outputs - first batch) / (last - first output timestamp)")
         log(f"stage {label}: {out.get('rate') or 0:.1f} art/s, RSS {out['peak_rss_mb']} MB, dlq {dead}")
         return out
-
-    def best_of(self, runs: int, stage: str, **kw: Any) -> dict[str, Any]:
-        """The fastest of ``runs`` runs of a stage alone (each on its own topics and index): on a
-        shared, noisy machine one slow run says more about the neighbours than about the stage."""
-        results = [self.stage_alone(stage, f"{stage}{'-' + str(k) if k else ''}", **kw) for k in range(runs)]
-        best = max(results, key=lambda r: r.get("rate") or 0)
-        return {**best, "runs_rates": [r.get("rate") for r in results]}
 
     # ------------------------------------------------------------------ end to end
 
@@ -546,7 +524,7 @@ class Bench:
         if "enrich" in self.only:
             plan.append(("stage_enrich", stage("enrich", "enrich", "enrich", per_article_s=1.5)))
         if "index" in self.only:  # best of two runs, as the limit is the best of two passes
-            plan.append(("stage_index", lambda: stages.__setitem__("index", self.best_of(2, "index", per_article_s=0.5))))
+            plan.append(("stage_index", lambda: stages.__setitem__("index", self.stage_index())))
         if "enrich" in self.only:
             plan.append(("stage_enrich_x2", stage("enrich_x2", "enrich", "enrich2", workers=2, per_article_s=1.5)))
         if "e2e" in self.only:

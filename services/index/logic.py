@@ -1,18 +1,20 @@
 """The index stage's pure function: a StoriedArticle -> the Elasticsearch documents.
 
 :func:`index` gives the document as a dict; :func:`index_json` gives the same document as
-the JSON bytes the bulk request carries, which is what the stage writes: the entities (most
-of a document's bytes: every mention of every actor and place) go from the validated model
-to JSON in one pydantic serializer call, instead of into Python dicts that the client's JSON
-encoder then walks again.
+the JSON bytes the bulk request carries, which is what the stage writes: the whole document,
+entities included (most of its bytes: every mention of every actor and place), goes to JSON in
+one call of pydantic's Rust serializer, the entities straight from the validated models,
+instead of into Python dicts that a JSON encoder then walks again (the stdlib encoder on the
+other fields alone was 40 % of the function).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
+
+from pydantic_core import to_json
 
 from shared.aliases import fold
 from shared.limits import MAX_BODY_CHARS
@@ -51,16 +53,15 @@ def index(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
 
 def index_json(enriched: EnrichedArticle, indexed_at: datetime) -> Document:
     """:func:`index` as JSON bytes (equal once parsed), without the entities passing through dicts."""
-    head = json.dumps(fields(enriched, indexed_at), ensure_ascii=False, separators=(",", ":"))
-    entities = enriched.__pydantic_serializer__.to_json(enriched, include=ENTITIES)
+    doc = fields(enriched, indexed_at)
+    doc["entities"] = {"actors": enriched.actors, "places": enriched.places, "topics": enriched.topics}
     story = story_json(enriched.story, indexed_at) if isinstance(enriched, StoriedArticle) else None
-    return Document(enriched.article.id, b"".join((head[:-1].encode(), b',"entities":', entities, b"}")), story)
+    return Document(enriched.article.id, to_json(doc), story)
 
 
 def story_json(summary: StorySummary, indexed_at: datetime) -> StoryDocument:
     """:func:`story_document` serialized, with its revision."""
-    source = json.dumps(story_document(summary, indexed_at), ensure_ascii=False, separators=(",", ":")).encode()
-    return StoryDocument(summary.id, summary.revision, source)
+    return StoryDocument(summary.id, summary.revision, to_json(story_document(summary, indexed_at)))
 
 
 def fields(enriched: EnrichedArticle, indexed_at: datetime) -> dict[str, Any]:
