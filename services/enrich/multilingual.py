@@ -31,13 +31,14 @@ from .gazetteer import Gazetteer, GeoEntry
 from .lexicons import country_names, foreign_city_names, load_french, load_russian, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
+from .ml_rules import after_given_name, capital_subject, is_dateline, quoted_titles
 from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
 from .translit import closest_name, transliterate
 
 MODEL_LANGUAGES = ("fr", "ru")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-‐][^\W\d_]+)*\.?|\d+", re.UNICODE)
-_MAX_NGRAM = 5
+_MAX_NGRAM = 7
 _MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "LOC": "place", "GPE": "place"}
 #: A model-labelled place may be a smaller city than a scanned word may.
 _MODEL_CITY_MIN_POPULATION = 15_000
@@ -70,8 +71,8 @@ class MultilingualPipeline:
     def lookup(self, surface: str, lang: str, min_population: int) -> Hit | None:
         """The entity a surface names, with its canonical English name; None if unknown."""
         key = fold(surface)
-        if not key or key in stop_words(lang) or key in self._det.get(lang, ()):
-            return None
+        if not key or (key in stop_words(lang) and not surface.isupper()) or key in self._det.get(lang, ()):
+            return None  # an acronym may spell a stop word (Italian "ANSA", "USB")
         hit = self._lookup(surface, key, lang, min_population)
         if hit is None and lang == "de" and len(key) > 4 and key.endswith("s"):
             hit = self._lookup(surface[:-1], key[:-1], lang, min_population)  # genitive: "Russlands", "Putins"
@@ -81,11 +82,15 @@ class MultilingualPipeline:
 
     def _lookup(self, surface: str, key: str, lang: str, min_population: int) -> Hit | None:
         rec = self.registry.lookup(surface) or foreign_names.registry(lang).lookup(surface)
-        if rec is not None and rec.type in ("person", "organisation"):
-            return Hit(rec.type, rec.canonical)
+        if rec is not None and rec.type in ("person", "organisation", "event"):
+            return Hit(rec.type, rec.canonical)  # an event ("Tour de France") is no entity but hides its words
         if rec is not None and rec.type == "place" and self.gazetteer.candidates(rec.canonical):
             return Hit("place", rec.canonical)
         cc = country_names().get(key)
+        home = _LANGUAGE_COUNTRIES.get(lang, ())
+        if cc is not None and any(e.feature == "city" and not alt and e.country_code in home and e.population >= _ROMANCE_CITY_MIN_POPULATION
+                                  for e, alt in self.gazetteer.candidates(surface)):
+            cc = None  # Spanish "Granada" is also Grenada: the home country's city first
         if cc is not None and cc in self.gazetteer.countries:
             return Hit("place", self.gazetteer.countries[cc].name, self.gazetteer.countries[cc])
         area = foreign_names.region(key)
@@ -146,9 +151,15 @@ class MultilingualPipeline:
     def scan(self, a: Analysis, text: str, toks: list[tuple[int, int]], lang: str,
              persons: list[tuple[int, int, str | None, list[str]]]) -> list[tuple[int, int]]:
         covered: list[tuple[int, int]] = []
+        quoted = quoted_titles(text) if lang == "ru" else []
         i, n = 0, len(toks)
         while i < n:
-            if not text[toks[i][0]].isupper():
+            word = text[toks[i][0] : toks[i][1]]
+            rec = foreign_names.registry(lang).lookup(word) if word[:1].islower() else None
+            if rec is not None and rec.alias[:1].islower() and rec.type != "place":  # "dpa", "dpa-AFX" as written
+                self._add(a, Hit(str(rec.type), rec.canonical), toks[i][0], toks[i][1], None, persons)
+                covered.append(toks[i])
+            if not word[:1].isupper():
                 i += 1
                 continue
             size = 0
@@ -158,11 +169,14 @@ class MultilingualPipeline:
                     continue
                 surface = text[start:end].rstrip(".")
                 hit = self.lookup(surface, lang, self._min_population(text, toks, i, lang))
-                if hit is not None and hit.kind == "place" and inside_name(text, toks, i, i + size, lang):
-                    hit = None  # "Ana Belén Gómez", "Jéssica de León": a place name inside a person's
+                if hit is not None and hit.kind == "place" and (
+                        inside_name(text, toks, i, i + size, lang) or any(s <= start < e for s, e in quoted)
+                        or (lang == "ru" and size == 1 and after_given_name(text, toks, i))):
+                    hit = None  # "Ana Belén Gómez", "Алексей Иванов", «Сила Сибири»: inside another name
                 if hit is not None:
                     self._add(a, hit, start, start + len(surface), self.words.role_before(text, toks, i, lang), persons)
                     covered.append((start, start + len(surface)))
+                    self._context(a, hit, text, toks, i, i + size, lang)
                     break
             else:
                 size = self._titled_name(a, text, toks, i, lang, persons) if lang not in MODEL_LANGUAGES else 0
@@ -174,6 +188,21 @@ class MultilingualPipeline:
                     covered.append((toks[i][0], toks[i + size - 1][1]))
             i += size or 1
         return covered
+
+    def _context(self, a: Analysis, hit: Hit, text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> None:
+        """A capital opening a clause stands for its government too; in Russian a body named with
+        its country in the genitive ("МИД России") names the country as well."""
+        if hit.kind == "place" and capital_subject(text, toks, i, j, lang):
+            capital = next((e for e, alt in self.gazetteer.candidates(hit.name) if e.is_capital and not alt), None)
+            capital = capital or (hit.entry if hit.entry is not None and hit.entry.is_capital else None)
+            if capital is not None and capital.country_code:
+                name = self.gazetteer.government_name(capital.country_code)
+                a.add_actor(name, "organisation", toks[i][0], toks[j - 1][1], "rule", 0.7)
+        elif hit.kind == "organisation" and lang == "ru" and j - i >= 2:
+            last = text[toks[j - 1][0] : toks[j - 1][1]]
+            country = self._russian(last, ENRICH_FOREIGN_CITY_MIN_POPULATION)
+            if country is not None and country.entry is not None and country.entry.feature == "country":
+                self._add(a, country, toks[j - 1][0], toks[j - 1][1], None, [])
 
     def _titled_name(self, a: Analysis, text: str, toks: list[tuple[int, int]], i: int, lang: str,
                      persons: list[tuple[int, int, str | None, list[str]]]) -> int:
@@ -204,6 +233,8 @@ class MultilingualPipeline:
         """Smallest town a scanned word may name: any after a locative ("in Erlangen"); else larger
         cities only, larger still in German, where every noun is capitalised ("Essen", "Halle")."""
         if i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]] in self._loc.get(lang, ()):
+            return _MODEL_CITY_MIN_POPULATION
+        if is_dateline(text, toks, i):
             return _MODEL_CITY_MIN_POPULATION
         return ENRICH_FOREIGN_CITY_MIN_POPULATION if lang == "de" else _ROMANCE_CITY_MIN_POPULATION
 
@@ -237,6 +268,10 @@ class MultilingualPipeline:
                     start: int, end: int, kind: str, normal: str | None, lang: str,
                     persons: list[tuple[int, int, str | None, list[str]]]) -> None:
         """One model span: determiners and titles cut off into roles, fused names split, resolved."""
+        if kind == "person":  # "della Filt Stefano Malorgio": a name found by the scan opens the span
+            start = max([start] + [e for s, e in covered if s <= start < e < end])
+            while start < end and not text[start].isalnum():
+                start += 1
         if any(s < end and start < e for s, e in covered) or "\n" in text[start:end]:
             return
         roles: list[str] = []
@@ -248,6 +283,9 @@ class MultilingualPipeline:
         k = first
         while k < len(toks) and toks[k][1] < end and self.words.is_title_or_det(text[toks[k][0] : toks[k][1]], lang):
             k += 1
+        rest = [m for m in range(k, len(toks)) if toks[m][1] <= end]
+        if kind == "person" and k > first and len(rest) >= 3 and fold(text[toks[k - 1][0] : toks[k - 1][1]]) in self._det.get(lang, ()):
+            k += 1  # "ministro della Difesa Guido Crosetto" as one span: "Difesa" is not his
         if k > first:
             titled = [m for m in range(first, k) if self.words.is_title(text[toks[m][0] : toks[m][1]], lang)]
             if titled:  # "PDG" of "Le PDG Patrick Pouyanné"; the determiner is dropped
@@ -275,7 +313,7 @@ class MultilingualPipeline:
                 continue
             min_pop = _MODEL_CITY_MIN_POPULATION if kind == "place" else ENRICH_FOREIGN_CITY_MIN_POPULATION
             hit = (self.lookup(normal, lang, min_pop) if normal else None) or self.lookup(surface, lang, min_pop)
-            if hit is None and kind == "person" and not name_shaped(surface):
+            if hit is None and kind == "person" and (not name_shaped(surface) or fold(surface.split()[0]) in stop_words(lang)):
                 continue  # "ministri degli Esteri del G7", "sono riuniti"
             if hit is None and kind == "person":
                 base = normal or surface
@@ -289,6 +327,8 @@ class MultilingualPipeline:
              persons: list[tuple[int, int, str | None, list[str]]], method: str = "alias") -> None:
         role_list = [roles] if isinstance(roles, str) else list(roles or [])
         surface = a.text[start:end]
+        if hit.kind == "event":
+            return
         if hit.kind == "place":
             if hit.entry is not None:
                 a.fixed_places[hit.name] = hit.entry

@@ -1,0 +1,73 @@
+"""Context rules of the multilingual scan, as pure functions over the text and its tokens.
+
+* ``is_dateline``: the all-capitals place that opens a wire story ("WOLFSBURG –", "MOSKAU (dpa)",
+  "МОСКВА, 12 сентября /ТАСС/"): a town of any size may be named there.
+* ``quoted_titles``: in Russian, a «quoted» phrase of several words is the title of a work, event or
+  body («Россия — исламский мир», «Сила Сибири»); a place inside it does not count.
+* ``after_given_name``: in Russian, a case form after a given name is a surname ("Алексей Иванов"
+  is not Ivanovo).
+* ``capital_subject``: a capital that opens a clause and is followed by a verb stands for its
+  government ("Moscou a accusé", "Москва готова", "que Moscú responderá"), as the gold's
+  annotation guide says; as an object ("mit Kiew") it is a place only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shared.aliases import fold
+
+from .translit import GIVEN_NAMES
+
+__all__ = ["after_given_name", "capital_subject", "is_dateline", "quoted_titles"]
+
+_QUOTED = re.compile(r"«([^»\n]{1,120})»")
+_RU_GIVEN = frozenset(fold(k) for k in GIVEN_NAMES)
+#: Words that open a clause whose subject may follow ("..., dass Moskau", "que Moscou").
+_SUBORDINATORS = {"de": {"dass"}, "fr": {"que", "qu"}, "es": {"que"}, "it": {"che"}, "ru": {"что"}}
+#: Words after a capital that show it is not a clause's subject (prepositions, conjunctions).
+_NOT_VERBS = {
+    "de": {"und", "oder", "sowie", "in", "im", "an", "am", "auf", "bei", "mit", "nach", "von", "vom", "zu", "zum", "zur",
+           "für", "gegen", "über", "unter", "aus", "als", "wie", "der", "die", "das", "des", "den", "dem"},
+    "fr": {"et", "ou", "en", "à", "au", "aux", "de", "du", "des", "le", "la", "les", "pour", "par", "sur", "dans", "avec",
+           "contre", "vers", "comme", "entre"},
+    "es": {"y", "e", "o", "u", "en", "a", "al", "de", "del", "el", "la", "los", "las", "para", "por", "con", "contra",
+           "sobre", "como", "entre", "hacia", "desde"},
+    "it": {"e", "ed", "o", "in", "a", "al", "alla", "di", "del", "della", "da", "dal", "il", "la", "le", "per", "con",
+           "su", "come", "tra", "fra", "contro", "verso"},
+    "ru": {"и", "или", "в", "во", "на", "с", "со", "к", "по", "из", "от", "до", "для", "как", "против", "между"},
+}
+
+
+def is_dateline(text: str, toks: list[tuple[int, int]], i: int) -> bool:
+    """Token i opens the body (or the text) in capitals: a wire story's dateline."""
+    start, end = toks[i]
+    before = text[max(0, start - 2) : start]
+    word = text[start:end]
+    return (start == 0 or before == "\n\n") and word.isupper() and len(word) > 2
+
+
+def quoted_titles(text: str) -> list[tuple[int, int]]:
+    """Spans of «quoted» phrases of two words or more."""
+    return [(m.start(1), m.end(1)) for m in _QUOTED.finditer(text) if " " in m.group(1).strip()]
+
+
+def after_given_name(text: str, toks: list[tuple[int, int]], i: int) -> bool:
+    return i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and fold(text[toks[i - 1][0] : toks[i - 1][1]]) in _RU_GIVEN
+
+
+def capital_subject(text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> bool:
+    """Tokens [i, j) open a clause (sentence start, or after 'que'/'что'/...) and a verb-like
+    lowercase word follows."""
+    if j >= len(toks) or text[toks[j - 1][1] : toks[j][0]] != " ":
+        return False
+    nxt = text[toks[j][0] : toks[j][1]]
+    if not nxt[:1].islower() or fold(nxt) in _NOT_VERBS.get(lang, ()):
+        return False
+    if i == 0:
+        return True
+    gap = text[toks[i - 1][1] - 1 : toks[i][0]]
+    if "\n" in gap or gap.strip()[-1:] in (".", "!", "?", ":"):
+        return True
+    prev = fold(text[toks[i - 1][0] : toks[i - 1][1]])
+    return prev in _SUBORDINATORS.get(lang, ()) and text[toks[i - 1][1] : toks[i][0]].strip(" '’") == ""
