@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from deploy.local import services as launcher
 from services.stories.durable import SecondWorker, TransactionalRecords, state_producer
 from services.stories.logic import StoryClusterer
 from services.stories.steps import Cluster, restore
@@ -34,7 +34,6 @@ from shared.topics import DEAD_LETTER, ENRICHED, STORIED, STORY_STATE, decode, e
 from tests.integration.helpers import read_topic
 from tests.stories_cases import enriched, gold_rows
 
-REPO = Path(__file__).resolve().parents[2]
 T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
 STORIES = ("tesla-recall", "db-strike", "iceland-volcano", "ucl-final", "valencia-floods", "macron-madrid")
 
@@ -54,9 +53,7 @@ class StageProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        out = open(self.log, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen([sys.executable, "-m", "services.stories"], cwd=REPO, env=self.env,
-                                     stdout=out, stderr=subprocess.STDOUT)
+        self.proc = launcher.spawn("stories", self.env, self.log)
 
     def stop(self) -> int:
         assert self.proc is not None
