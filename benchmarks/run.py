@@ -61,10 +61,10 @@ from benchmarks.infra import (
 from benchmarks.sections import Sections
 from deploy.local import services as launcher
 
-SECTIONS = ("limits", "clean", "enrich", "index", "e2e", "search")
+SECTIONS = ("limits", "clean", "enrich", "index", "e2e", "search", "stories")
 #: the names ``--fail-section`` takes: what the run records (SECTIONS selects groups of them)
 RECORDED = ("servers", "corpus", "limit_nlp", "limit_bulk", "limit_kafka", "stage_clean", "stage_enrich",
-            "stage_index", "stage_enrich_x2", "e2e", "search", "profile_enrich")
+            "stage_index", "stage_enrich_x2", "e2e", "search", "profile_enrich", "stories")
 
 
 
@@ -128,7 +128,7 @@ class Bench:
 
     def build_corpus(self) -> None:
         need_enriched = bool(self.only & {"limits", "index", "search"})
-        if need_enriched or self.only & {"enrich"} or self.args.profile:
+        if need_enriched or self.only & {"enrich", "stories"} or self.args.profile:
             from services.enrich.logic import Enricher
 
             t0 = time.perf_counter()
@@ -502,6 +502,13 @@ class Bench:
 
         self.es.options(ignore_status=404).indices.delete(index=index_name(alias))
 
+    def stories(self) -> None:
+        """Story clustering per article next to Enricher.enrich_batch on the same articles (benchmarks/stories.py)."""
+        from benchmarks import stories
+
+        poll = default_of("services.enrich.__main__", "EnrichSettings", "batch_size")
+        self.results["stories"] = stories.measure(self.enricher, self.corpus.clean, poll)
+
     def step(self, name: str, fn: Any, *args: Any, **kw: Any) -> Any:
         return self.sections.run(name, fn, *args, **kw)
 
@@ -531,6 +538,8 @@ class Bench:
             plan.append(("e2e", self.e2e))
         if "search" in self.only:
             plan.append(("search", self.search))
+        if "stories" in self.only:
+            plan.append(("stories", self.stories))
         if self.args.profile == "enrich":
             plan.append(("profile_enrich", self.profile_enrich))
         return plan
@@ -561,7 +570,10 @@ class Bench:
         from benchmarks.report import print_report, rows
 
         self.results.update(self.sections.as_dict())
-        self.results["table"] = rows(self.results)
+        from benchmarks import stories
+
+        enrich_rate = ((self.results.get("stages") or {}).get("enrich") or {}).get("rate")
+        self.results["table"] = rows(self.results) + stories.rows(self.results.get("stories"), enrich_rate)
         print_report(self.results)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         text = json.dumps(self.results, indent=1, default=str)
