@@ -6,35 +6,10 @@
 
 const article = { id: null, ticket: 0, opener: null, scrollY: 0 };
 
-function articleUrl(id) {
-  return window.location.pathname + window.location.search + "#article=" + encodeURIComponent(String(id));
-}
-
-function articleIdFromHash() {
-  const m = /^#article=(.+)$/.exec(window.location.hash);
-  if (!m) return null;
-  try {
-    return decodeURIComponent(m[1]) || null;
-  } catch (e) {
-    return null;
-  }
-}
-
-/** From a click in the page: a new history entry, so Back (the button or the browser's) closes it. */
-function openArticle(id, opener) {
-  article.opener = opener || null;
-  history.pushState({ article: id }, "", articleUrl(id));
-  showArticle(id);
-}
-
-function closeArticle() {
-  if (history.state && history.state.article === article.id) {
-    history.back(); // popstate hides it and the results come back as they were
-  } else {
-    history.pushState(null, "", window.location.pathname + window.location.search);
-    hideArticle(true);
-  }
-}
+const articleUrl = (id) => viewUrl("article", id);
+const articleIdFromHash = () => idFromHash("article");
+const openArticle = (id, opener) => openView("article", article, id, opener, showArticle);
+const closeArticle = () => closeView("article", article, hideArticle);
 
 /** Show whatever article the URL names (or none): on load, Back/Forward, a hand-edited hash. */
 function syncArticle() {
@@ -50,10 +25,7 @@ function hideArticle(restore) {
   $("article-view").hidden = true;
   $("search-view").hidden = false;
   document.title = "newsflow search";
-  if (restore) {
-    window.scrollTo(0, article.scrollY);
-    if (article.opener && article.opener.isConnected) article.opener.focus({ preventScroll: true });
-  }
+  if (restore) restoreOpener(article);
   article.opener = null;
 }
 

@@ -84,3 +84,44 @@ function safeHref(url) {
     return null;
   }
 }
+
+// ------------------------------------------------------------------ views named by the URL
+// The article and the story view each show one item the URL's hash names ("#article=<id>",
+// "#story=<id>"); a click opens one with a history entry, so Back (the button or the
+// browser's) closes it and what was under it comes back as it was.
+
+function viewUrl(kind, id) {
+  return window.location.pathname + window.location.search + "#" + kind + "=" + encodeURIComponent(String(id));
+}
+
+function idFromHash(kind) {
+  const m = new RegExp(`^#${kind}=(.+)$`).exec(window.location.hash);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]) || null;
+  } catch (e) {
+    return null;
+  }
+}
+
+/** ``view`` ({id, opener, scrollY, ...}) opened on ``id`` from a click on ``opener``. */
+function openView(kind, view, id, opener, show) {
+  view.opener = opener || null;
+  history.pushState({ [kind]: id }, "", viewUrl(kind, id));
+  show(id);
+}
+
+function closeView(kind, view, hide) {
+  if (history.state && history.state[kind] === view.id) {
+    history.back(); // popstate hides it
+  } else {
+    history.pushState(null, "", window.location.pathname + window.location.search);
+    hide(true);
+  }
+}
+
+/** Back where ``view`` was opened from: that scroll position, the focus on its opener. */
+function restoreOpener(view) {
+  window.scrollTo(0, view.scrollY);
+  if (view.opener && view.opener.isConnected) view.opener.focus({ preventScroll: true });
+}

@@ -6,19 +6,8 @@
 const STORY_PAGE = 50;
 const story = { id: null, ticket: 0, opener: null, scrollY: 0, cursor: null, titles: {} };
 
-function storyUrl(id) {
-  return window.location.pathname + window.location.search + "#story=" + encodeURIComponent(String(id));
-}
-
-function storyIdFromHash() {
-  const m = /^#story=(.+)$/.exec(window.location.hash);
-  if (!m) return null;
-  try {
-    return decodeURIComponent(m[1]) || null;
-  } catch (e) {
-    return null;
-  }
-}
+const storyUrl = (id) => viewUrl("story", id);
+const storyIdFromHash = () => idFromHash("story");
 
 /** "5 sources" (the link a hit shows to its story). */
 function sourcesLabel(n) {
@@ -41,20 +30,8 @@ function storyLink(s, text, cls) {
   return a;
 }
 
-function openStory(id, opener) {
-  story.opener = opener || null;
-  history.pushState({ story: id }, "", storyUrl(id));
-  showStory(id);
-}
-
-function closeStory() {
-  if (history.state && history.state.story === story.id) {
-    history.back();
-  } else {
-    history.pushState(null, "", window.location.pathname + window.location.search);
-    hideStory(true);
-  }
-}
+const openStory = (id, opener) => openView("story", story, id, opener, showStory);
+const closeStory = () => closeView("story", story, hideStory);
 
 function hideStory(restore) {
   if (story.id === null) return;
@@ -63,10 +40,7 @@ function hideStory(restore) {
   $("story-view").hidden = true;
   if (article.id === null) $("search-view").hidden = false;
   document.title = "newsflow search";
-  if (restore) {
-    window.scrollTo(0, story.scrollY);
-    if (story.opener && story.opener.isConnected) story.opener.focus({ preventScroll: true });
-  }
+  if (restore) restoreOpener(story);
   story.opener = null;
 }
 
