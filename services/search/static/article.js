@@ -271,50 +271,25 @@ function renderEntityLists(entities, doc, spans) {
   const topics = Array.isArray(entities.topics) ? entities.topics :
     (Array.isArray(doc.topics) ? doc.topics.map((label) => ({ label })) : []);
 
-  const ua = $("article-actors");
-  ua.replaceChildren();
-  actors.forEach((a, i) => {
-    if (!a || !a.name) return;
-    const li = el("li", { class: "ent-item ent-item-actor", "data-ent": `a${i}` });
-    li.appendChild(entityButton("actor", a.name));
-    if (a.type) li.appendChild(el("span", { class: "ent-type" }, a.type));
+  fillList("article-actors", actors.flatMap((a, i) => {
+    if (!a || !a.name) return [];
     const details = [];
     if (Array.isArray(a.roles) && a.roles.length) details.push(a.roles.join(", "));
     if (Array.isArray(a.aliases) && a.aliases.length) details.push("also: " + a.aliases.join(", "));
-    details.push(`${a.count || 0}× in text, ${shown.get(`a${i}`) || 0} marked`);
-    if (a.method !== undefined) details.push(howFound(a.method, a.confidence));
-    li.appendChild(el("span", { class: "ent-details" }, details.join(" · ")));
-    linkHover(li, `a${i}`);
-    ua.appendChild(li);
-  });
-  if (!ua.childElementCount) ua.appendChild(el("li", { class: "empty" }, "none found"));
-
-  const up = $("article-places");
-  up.replaceChildren();
-  places.forEach((p, i) => {
-    if (!p || !p.name) return;
-    const li = el("li", { class: "ent-item ent-item-place", "data-ent": `p${i}` });
-    li.appendChild(entityButton("place", p.name));
-    const where = [p.feature, p.country_code].filter(Boolean).join(", ");
-    if (where) li.appendChild(el("span", { class: "ent-type" }, where));
-    const details = [];
+    return [entityItem("actor", `a${i}`, a, a.type, details, shown)];
+  }));
+  fillList("article-places", places.flatMap((p, i) => {
+    if (!p || !p.name) return [];
     const coord = fmtCoord(p.lat, p.lon);
-    details.push(coord || "no coordinates");
-    details.push(`${p.count || 0}× in text, ${shown.get(`p${i}`) || 0} marked`);
-    if (p.method !== undefined) details.push(howFound(p.method, p.confidence));
-    const d = el("span", { class: "ent-details" }, details.join(" · "));
-    if (coord) d.setAttribute("data-coords", `${Number(p.lat)},${Number(p.lon)}`);
-    li.appendChild(d);
-    linkHover(li, `p${i}`);
-    up.appendChild(li);
-  });
-  if (!up.childElementCount) up.appendChild(el("li", { class: "empty" }, "none found"));
+    const li = entityItem("place", `p${i}`, p, [p.feature, p.country_code].filter(Boolean).join(", "),
+      [coord || "no coordinates"], shown);
+    if (coord) li.querySelector(".ent-details").setAttribute("data-coords", `${Number(p.lat)},${Number(p.lon)}`);
+    return [li];
+  }));
 
-  const ut = $("article-topics");
-  ut.replaceChildren();
   const sortedTopics = topics.filter((t) => t && t.label)
     .sort((a, b) => (Number(b.score) || 0) - (Number(a.score) || 0));
-  for (const t of sortedTopics) {
+  fillList("article-topics", sortedTopics.map((t) => {
     const li = el("li", { class: "ent-item ent-item-topic" });
     li.appendChild(entityButton("topic", t.label));
     const score = Number(t.score);
@@ -327,7 +302,27 @@ function renderEntityLists(entities, doc, spans) {
       li.appendChild(bar);
       li.appendChild(el("span", { class: "score-value" }, score.toFixed(2)));
     }
-    ut.appendChild(li);
-  }
-  if (!ut.childElementCount) ut.appendChild(el("li", { class: "empty" }, "none found"));
+    return li;
+  }));
+}
+
+/** One actor or place (``kind``) as a list item: its name as a filter button, ``type`` (what
+ * kind of actor, where the place is), ``details`` and then what every entity has (how often the
+ * text names it, how many of those are marked, how it was found), hover linked to its marks. */
+function entityItem(kind, key, ent, type, details, shown) {
+  const li = el("li", { class: `ent-item ent-item-${kind}`, "data-ent": key });
+  li.appendChild(entityButton(kind, ent.name));
+  if (type) li.appendChild(el("span", { class: "ent-type" }, type));
+  details.push(`${ent.count || 0}× in text, ${shown.get(key) || 0} marked`);
+  if (ent.method !== undefined) details.push(howFound(ent.method, ent.confidence));
+  li.appendChild(el("span", { class: "ent-details" }, details.join(" · ")));
+  linkHover(li, key);
+  return li;
+}
+
+/** The list ``id`` holding ``items``, or saying none was found. */
+function fillList(id, items) {
+  const list = $(id);
+  list.replaceChildren(...items);
+  if (!list.childElementCount) list.appendChild(el("li", { class: "empty" }, "none found"));
 }
