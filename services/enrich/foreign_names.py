@@ -25,7 +25,7 @@ from .gazetteer import GeoEntry
 from .records import load_data
 
 __all__ = ["GOVERNMENT_WORDS", "given_names", "national", "national_mentions", "oblast_parts", "region", "registry",
-           "ru_lemma_key"]
+           "ru_lemma_key", "ru_name_tags"]
 
 #: The word for a national government, by language (a national adjective next to it gives
 #: "<Demonym> government": "die iranische Regierung", "le gouvernement français").
@@ -35,7 +35,7 @@ GOVERNMENT_WORDS = {
 }
 _RU_ADJ_ENDINGS = ("ий", "ый", "ая", "яя", "ое", "ее", "ие", "ые", "ого", "его", "ой", "ей", "ому", "ему",
                    "ую", "юю", "ым", "им", "ом", "ем", "их", "ых", "ими", "ыми")
-_OBLAST = re.compile(r"^([А-ЯЁ][а-яё-]+?)(?:ая|ой|ую|ий|ого|ому|ом|им|ая)\s+(област|кра|округ)", re.UNICODE)
+_OBLAST = re.compile(r"([А-ЯЁ][а-яё-]+?)(?:ая|ой|ую|ий|ого|ому|ом|им)\s+(област|кра|округ)[а-яё]*", re.UNICODE)
 
 
 def _strip_accent(word: str) -> str:
@@ -147,6 +147,14 @@ def _ru_lemma(word: str) -> str:
     return str(forms[0].normal) if forms else word.lower()
 
 
+def ru_name_tags(word: str) -> frozenset[str]:
+    """'Name' / 'Surn' / 'Patr' / 'Geox' of the likeliest reading of a Russian word."""
+    from .lexicons import load_russian
+
+    forms = load_russian().morph_vocab.parse(word)
+    return frozenset(g for g in ("Name", "Surn", "Patr", "Geox") if forms and g in forms[0].tag)
+
+
 def ru_lemma_key(surface: str) -> str:
     """Folded lemmas of a Russian phrase, word by word (hyphenated parts kept together)."""
     return fold(" ".join(_ru_lemma(w) for w in surface.split()))
@@ -155,7 +163,7 @@ def ru_lemma_key(surface: str) -> str:
 def oblast_parts(surface: str) -> tuple[list[str], str] | None:
     """'Оренбургской области' -> (['Оренбург', 'Оренбургск'], 'Oblast'): the capital's name the
     adjective derives from (with and without its -ск), and the English division word."""
-    m = _OBLAST.match(surface)
+    m = _OBLAST.fullmatch(surface)
     if m is None:
         return None
     stem, kind = m.group(1), m.group(2)
@@ -179,6 +187,8 @@ def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
     for k, (s, e) in enumerate(toks):
         word = text[s:e]
         cc = forms.get(fold(word))
+        if cc is None and lang == "ru" and _is_cyrillic(word):
+            cc = forms.get(fold(_ru_lemma(word)))  # "испанцами" -> "испанец"
         if cc is None or any(cs <= s < ce for cs, ce in covered):
             continue
         gap = text[toks[k - 1][1] - 1 : s] if k else "\n"

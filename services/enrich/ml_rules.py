@@ -2,10 +2,11 @@
 
 * ``is_dateline``: the all-capitals place that opens a wire story ("WOLFSBURG –", "MOSKAU (dpa)",
   "МОСКВА, 12 сентября /ТАСС/"): a town of any size may be named there.
-* ``quoted_titles``: in Russian, a «quoted» phrase of several words is the title of a work, event or
-  body («Россия — исламский мир», «Сила Сибири»); a place inside it does not count.
-* ``after_given_name``: in Russian, a case form after a given name is a surname ("Алексей Иванов"
-  is not Ivanovo).
+* ``quoted_titles``: in Russian, a «quoted» phrase is the name of a work, event or body
+  («Россия — исламский мир», «Сила Сибири», «Краснодар» the club); a place inside it does not count.
+* ``after_given_name``: in Russian, a case form after a given name, or read first as a surname, is
+  a surname ("Тимура Иванова" is not Ivanovo).
+* ``club_article``: in Spanish and Italian a city after a masculine article is a club ("al Girona").
 * ``capital_subject``: a capital that opens a clause and is followed by a verb stands for its
   government ("Moscou a accusé", "Москва готова", "que Moscú responderá"), as the gold's
   annotation guide says; as an object ("mit Kiew") it is a place only.
@@ -19,7 +20,7 @@ from shared.aliases import fold
 
 from .translit import GIVEN_NAMES
 
-__all__ = ["after_given_name", "capital_subject", "is_dateline", "quoted_titles"]
+__all__ = ["after_given_name", "capital_subject", "club_article", "is_dateline", "quoted_titles"]
 
 _QUOTED = re.compile(r"«([^»\n]{1,120})»")
 _RU_GIVEN = frozenset(fold(k) for k in GIVEN_NAMES)
@@ -39,6 +40,15 @@ _NOT_VERBS = {
 }
 
 
+#: Masculine articles before a city's name make it a club: cities take none ("venció al Girona",
+#: "il Napoli"); a region may take one ("nel Lazio"), so this is asked of cities only.
+_CLUB_ARTICLES = {"es": {"el", "al", "del"}, "it": {"il", "al", "del", "dal", "col"}}
+
+
+def club_article(text: str, toks: list[tuple[int, int]], i: int, lang: str) -> bool:
+    return i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]] in _CLUB_ARTICLES.get(lang, ())
+
+
 def is_dateline(text: str, toks: list[tuple[int, int]], i: int) -> bool:
     """Token i opens the body (or the text) in capitals: a wire story's dateline."""
     start, end = toks[i]
@@ -48,12 +58,22 @@ def is_dateline(text: str, toks: list[tuple[int, int]], i: int) -> bool:
 
 
 def quoted_titles(text: str) -> list[tuple[int, int]]:
-    """Spans of «quoted» phrases of two words or more."""
-    return [(m.start(1), m.end(1)) for m in _QUOTED.finditer(text) if " " in m.group(1).strip()]
+    """Spans of «quoted» names: a work, event or body («Сила Сибири»), or a club or company named
+    after a city («Краснодар»), never a place."""
+    return [(m.start(1), m.end(1)) for m in _QUOTED.finditer(text)]
 
 
 def after_given_name(text: str, toks: list[tuple[int, int]], i: int) -> bool:
-    return i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and fold(text[toks[i - 1][0] : toks[i - 1][1]]) in _RU_GIVEN
+    """A Russian word after a given name ("Тимура Иванова"), or read first as a surname."""
+    from .foreign_names import ru_name_tags
+
+    word = text[toks[i][0] : toks[i][1]]
+    if "Surn" in ru_name_tags(word) and "Geox" not in ru_name_tags(word):
+        return True
+    if i == 0 or text[toks[i - 1][1] : toks[i][0]] != " ":
+        return False
+    prev = text[toks[i - 1][0] : toks[i - 1][1]]
+    return prev[:1].isupper() and (fold(prev) in _RU_GIVEN or "Name" in ru_name_tags(prev))
 
 
 def capital_subject(text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> bool:

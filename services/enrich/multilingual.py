@@ -31,7 +31,7 @@ from .gazetteer import Gazetteer, GeoEntry
 from .lexicons import country_names, foreign_city_names, load_french, load_russian, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
-from .ml_rules import after_given_name, capital_subject, is_dateline, quoted_titles
+from .ml_rules import after_given_name, capital_subject, club_article, is_dateline, quoted_titles
 from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
 from .translit import closest_name, transliterate
@@ -165,13 +165,15 @@ class MultilingualPipeline:
             size = 0
             for size in range(min(_MAX_NGRAM, n - i), 0, -1):
                 start, end = toks[i][0], toks[i + size - 1][1]
-                if any(text[toks[k][1] : toks[k + 1][0]] not in (" ", "-") for k in range(i, i + size - 1)):
-                    continue
+                if any(text[toks[k][1] : toks[k + 1][0]] not in (" ", "-") or text[toks[k][1] - 1] == "."
+                       for k in range(i, i + size - 1)):
+                    continue  # a name never runs across punctuation or a sentence's end
                 surface = text[start:end].rstrip(".")
                 hit = self.lookup(surface, lang, self._min_population(text, toks, i, lang))
                 if hit is not None and hit.kind == "place" and (
                         inside_name(text, toks, i, i + size, lang) or any(s <= start < e for s, e in quoted)
-                        or (lang == "ru" and size == 1 and after_given_name(text, toks, i))):
+                        or (lang == "ru" and size == 1 and after_given_name(text, toks, i))
+                        or (club_article(text, toks, i, lang) and self._is_city(hit))):
                     hit = None  # "Ana Belén Gómez", "Алексей Иванов", «Сила Сибири»: inside another name
                 if hit is not None:
                     self._add(a, hit, start, start + len(surface), self.words.role_before(text, toks, i, lang), persons)
@@ -188,6 +190,10 @@ class MultilingualPipeline:
                     covered.append((toks[i][0], toks[i + size - 1][1]))
             i += size or 1
         return covered
+
+    def _is_city(self, hit: Hit) -> bool:
+        entry = hit.entry or next((e for e, alt in self.gazetteer.candidates(hit.name) if not alt), None)
+        return entry is not None and entry.feature == "city"
 
     def _context(self, a: Analysis, hit: Hit, text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> None:
         """A capital opening a clause stands for its government too; in Russian a body named with
@@ -257,9 +263,10 @@ class MultilingualPipeline:
         doc.segment(ru.segmenter)
         doc.tag_morph(ru.morph_tagger)
         doc.tag_ner(ru.ner_tagger)
+        quoted = quoted_titles(text)
         for span in doc.spans:
             kind = _MODEL_LABELS.get(span.type)
-            if kind is None:
+            if kind is None or (kind == "place" and any(s <= span.start < e for s, e in quoted)):
                 continue
             span.normalize(ru.morph_vocab)
             self._model_span(a, text, toks, covered, span.start, span.stop, kind, span.normal, "ru", persons)

@@ -32,7 +32,7 @@ GIVEN_NAMES = {
     "федор": "Fyodor", "семён": "Semyon", "семен": "Semyon", "артём": "Artyom", "артем": "Artyom",
     "алёна": "Alyona", "алена": "Alyona", "наталья": "Natalya", "татьяна": "Tatyana", "юлия": "Yulia",
     "мария": "Maria", "ксения": "Ksenia", "екатерина": "Yekaterina", "елена": "Yelena",
-    "евгения": "Yevgenia", "дарья": "Darya", "софья": "Sofya", "лев": "Lev", "илья": "Ilya",
+    "евгения": "Yevgenia", "дарья": "Darya", "софья": "Sofya", "лев": "Lev", "илья": "Ilya", "герман": "Herman",
     "алексеевич": "Alexeyevich", "сергеевич": "Sergeyevich", "эльвира": "Elvira",
 }
 
