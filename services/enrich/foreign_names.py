@@ -185,7 +185,8 @@ def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
     gov = GOVERNMENT_WORDS.get(lang, ())
     out: list[tuple[str, int, int, bool]] = []
     for k, (s, e) in enumerate(toks):
-        word = text[s:e]
+        word = text[s:e].rstrip(".")
+        e = s + len(word)
         cc = forms.get(fold(word))
         if cc is None and lang == "ru" and _is_cyrillic(word):
             cc = forms.get(fold(_ru_lemma(word)))  # "испанцами" -> "испанец"

@@ -87,7 +87,7 @@ def capital_subject(text: str, toks: list[tuple[int, int]], i: int, j: int, lang
     if i == 0:
         return True
     gap = text[toks[i - 1][1] - 1 : toks[i][0]]
-    if "\n" in gap or gap.strip()[-1:] in (".", "!", "?", ":"):
-        return True
+    if "\n" in gap or gap.strip()[-1:] in (".", "!", "?", ":", ","):
+        return True  # a clause's start: "..., Moscou a"
     prev = fold(text[toks[i - 1][0] : toks[i - 1][1]])
     return prev in _SUBORDINATORS.get(lang, ()) and text[toks[i - 1][1] : toks[i][0]].strip(" '’") == ""

@@ -196,14 +196,19 @@ class MultilingualPipeline:
         return entry is not None and entry.feature == "city"
 
     def _context(self, a: Analysis, hit: Hit, text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> None:
-        """A capital opening a clause stands for its government too; in Russian a body named with
-        its country in the genitive ("МИД России") names the country as well."""
+        """A capital opening a clause stands for its government too, as does a country after the word
+        for government; in Russian a body named with its country in the genitive ("МИД России")
+        names the country as well."""
         if hit.kind == "place" and capital_subject(text, toks, i, j, lang):
             capital = next((e for e, alt in self.gazetteer.candidates(hit.name) if e.is_capital and not alt), None)
             capital = capital or (hit.entry if hit.entry is not None and hit.entry.is_capital else None)
             if capital is not None and capital.country_code:
                 name = self.gazetteer.government_name(capital.country_code)
                 a.add_actor(name, "organisation", toks[i][0], toks[j - 1][1], "rule", 0.7)
+        elif hit.kind == "place" and hit.entry is not None and hit.entry.feature == "country" and i > 0 and hit.entry.country_code \
+                and fold(text[toks[i - 1][0] : toks[i - 1][1]]).startswith(foreign_names.GOVERNMENT_WORDS.get(lang, ("-",))):
+            # "правительства России", "Regierung Frankreichs": that country's government
+            a.add_actor(self.gazetteer.government_name(hit.entry.country_code), "organisation", toks[i - 1][0], toks[j - 1][1], "rule", 0.7)
         elif hit.kind == "organisation" and lang == "ru" and j - i >= 2:
             last = text[toks[j - 1][0] : toks[j - 1][1]]
             country = self._russian(last, ENRICH_FOREIGN_CITY_MIN_POPULATION)
@@ -266,7 +271,7 @@ class MultilingualPipeline:
         quoted = quoted_titles(text)
         for span in doc.spans:
             kind = _MODEL_LABELS.get(span.type)
-            if kind is None or (kind == "place" and any(s <= span.start < e for s, e in quoted)):
+            if kind is None or (kind == "place" and any(s < span.stop and span.start < e for s, e in quoted)):
                 continue
             span.normalize(ru.morph_vocab)
             self._model_span(a, text, toks, covered, span.start, span.stop, kind, span.normal, "ru", persons)

@@ -49,7 +49,7 @@ def _word(word: str) -> str:
             out.append("ye")
         else:
             out.append(_TABLE.get(ch, ch))
-    latin = "".join(out)
+    latin = "".join(out).replace("shteyn", "shtein")  # Хинштейн -> Khinshtein, as German-born names are written
     return latin[:1].upper() + latin[1:] if word[:1].isupper() else latin
 
 
