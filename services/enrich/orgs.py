@@ -13,10 +13,14 @@ of the English pipeline (:class:`~.records.Cand`, token ranges with a label) tha
    the vocabulary of companies ("shares of", "Ford's chief executive", "carmaker Tesla",
    "X said it"), and against them the place cue "in X",
 3. decides once per name for the whole document: a name with more organisation cues than
-   place cues is an organisation in every mention.
+   place cues is an organisation in every mention; in a sports text a name coordinated with a
+   team ("against Spain and Norway") is one too, and so is the short form of a club named in the
+   same text ("Leicester" after "Leicester City", "Villa" after "Aston Villa").
 
-Persons stay persons: a multi-word PERSON span, or a single word that is the surname of one in
-the same text ("Nadal 6-4"), is never retyped.
+A few cues hold in any text: a player's or coach's role right after the name ("France coach",
+"Japan striker", "Scotland head coach"). Persons stay persons: a multi-word PERSON span, or a
+single word that is the surname of one in the same text ("Nadal 6-4"), is never retyped; a span
+the model called an organisation right after "goals from" or "header from" is a player.
 """
 
 from __future__ import annotations
@@ -39,8 +43,15 @@ SPORT_WORDS = frozenset(
     "match matches goal goals scored relegation relegated striker midfielder defender goalkeeper keeper coach manager league cup "
     "squad season fixture fixtures kick-off half-time penalty penalties stadium tournament qualifier "
     "qualifiers championship final semi-final quarter-final derby referee fans supporters innings wicket "
-    "wickets try tries rugby football cricket tennis hockey win defeat draw victory".split()
+    "wickets try tries rugby football cricket tennis hockey win defeat draw victory defeats wins draws victories "
+    "semi-final semi-finals quarter-finals finals toss bowlers bowler batsmen batting bowling fly-half hat-trick "
+    "equaliser unbeaten goalless promotion qualifiers".split()
 )
+# roles after a name that say "team" in any text ("France coach", "Japan striker")
+STRONG_ROLES = frozenset("striker midfielder goalkeeper winger captain skipper fly-half coach manager".split())
+# a name the model called an organisation right after these is a player ("goals from Vinicius Junior")
+_PLAYER_BEFORE2 = frozenset({("goals", "from"), ("goal", "from"), ("header", "from"), ("strike", "from"),
+                             ("penalty", "from"), ("try", "from"), ("tries", "from"), ("cross", "from")})
 # words that also say "sport" in a text, besides SPORT_WORDS (the people and the results)
 _SPORT_PEOPLE = frozenset("striker midfielder winger goalkeeper captain players squad fans coach beat beats defeated thrashed stunned".split())
 SPORT_ROLES = frozenset(
@@ -49,7 +60,7 @@ SPORT_ROLES = frozenset(
 )
 SPORT_VERBS_AFTER = frozenset(
     "beat beats defeated thrashed stunned stun stuns edged hammered overcame routed won win wins lost lose "
-    "loses drew draw draws held sacked signed sign appointed cruised equalised scored trail lead top".split()
+    "loses drew draw draws held sacked signed sign appointed cruised equalised scored trail lead top reached".split()
 )
 SPORT_BEFORE = frozenset("beat beats beating defeated against versus vs v v. thrashed stun stuns stunned edged hammered joined".split())
 SPORT_BEFORE2 = frozenset({("signed", "for"), ("move", "to"), ("loan", "from"), ("loan", "to"), ("win", "over"),
@@ -66,6 +77,8 @@ COMPANY_AFTER = frozenset(
 )
 COMPANY_AFTER2 = frozenset({("chief", "executive"), ("said", "it"), ("says", "it"), ("shares", "fell"),
                             ("shares", "rose")})
+# company nouns right after a name ("the Waitrose supermarket chain")
+COMPANY_NOUN_AFTER = frozenset("supermarket retailer carmaker airline brewer chipmaker".split())
 COMPANY_BEFORE = frozenset(
     "carmaker automaker retailer supermarket airline brewer chipmaker insurer lender conglomerate firm "
     "maker giant manufacturer rival".split()
@@ -73,6 +86,9 @@ COMPANY_BEFORE = frozenset(
 COMPANY_BEFORE2 = frozenset({("shares", "of"), ("shares", "in"), ("stake", "in"), ("takeover", "of"), ("bid", "for"),
                              ("acquisition", "of"), ("merger", "with"), ("subsidiary", "of"), ("owned", "by"),
                              ("bought", "by"), ("sold", "to")})
+
+
+_RESULT_VERBS = frozenset("beat beats defeated thrashed stunned stun edged hammered routed overcame".split())
 
 
 def _is_cap(tok: str) -> bool:
@@ -136,10 +152,14 @@ def _trimmed(c: Cand, toks: Sequence[str], low: Sequence[str]) -> tuple[int, int
     return i, j
 
 
-def _repaired(cands: Sequence[Cand], toks: Sequence[str], low: Sequence[str], teams: set[tuple[int, int]]) -> list[Cand]:
+def _repaired(
+    cands: Sequence[Cand], toks: Sequence[str], low: Sequence[str], teams: set[tuple[int, int]], sporty: bool
+) -> list[Cand]:
     """Candidates with spans repaired (see :func:`_trimmed`), teams of result lines the model
-    missed added, and single capitalised words right before a company or sports word ("Philips
-    shareholders", "Ajax fans") added."""
+    missed added, single capitalised words right before a company or sports word ("Philips
+    shareholders", "Ajax fans", "Waitrose supermarket") added, and in a sports text those right
+    before a result verb ("Wales beat Italy"); names the model took for organisations right after
+    "goals from" are persons."""
     out: list[Cand] = []
     taken: set[int] = set()
     for c in cands:
@@ -153,6 +173,8 @@ def _repaired(cands: Sequence[Cand], toks: Sequence[str], low: Sequence[str], te
         if any(k in taken for k in range(i, j)):
             i, j = c.i, c.j  # an extension would overlap the previous candidate
         label = "ORG" if (i, j) in teams else c.label  # "Manchester United 0-" was a PERSON
+        if label == "ORG" and i > 1 and (low[i - 2], low[i - 1]) in _PLAYER_BEFORE2 and j - i >= 2:
+            label = "PERSON"  # "goals from Vinicius Junior"
         out.append(Cand(i, j, label, list(c.roles), c.had_the) if (i, j, label) != (c.i, c.j, c.label) else c)
         taken.update(range(i, j))
     for i, j in teams:
@@ -162,11 +184,21 @@ def _repaired(cands: Sequence[Cand], toks: Sequence[str], low: Sequence[str], te
     for k in range(len(toks) - 1):
         if k in taken or not (_is_cap(toks[k]) and toks[k].isalpha()) or low[k] in _NOT_NAMES:
             continue
-        if low[k + 1] in COMPANY_AFTER or low[k + 1] in ("fans", "supporters", "striker", "midfielder", "coach"):
+        after = low[k + 1]
+        if (
+            after in COMPANY_AFTER
+            or after in COMPANY_NOUN_AFTER
+            or after in ("fans", "supporters", "striker", "midfielder", "coach")
+            or (sporty and after in _RESULT_VERBS)
+        ):
             out.append(Cand(k, k + 1, "SCAN-organisation"))
             taken.add(k)
     out.sort(key=lambda c: (c.i, c.j))
     return out
+
+
+def _sporty(low: Sequence[str], teams: set[tuple[int, int]]) -> bool:
+    return bool(teams) or sum(1 for w in low if w in SPORT_WORDS or w in _SPORT_PEOPLE) >= 2
 
 
 def type_organisations(tokens: Sequence[str], cands: Sequence[Cand]) -> tuple[list[Cand], frozenset[str]]:
@@ -177,27 +209,37 @@ def type_organisations(tokens: Sequence[str], cands: Sequence[Cand]) -> tuple[li
     copies and added result-line teams.
     """
     low = [t.lower() for t in tokens]
+
+    def clubbish(c: Cand) -> bool:  # holds a club word anywhere ("Aston Villa" the model took for a person)
+        return any(w in CLUB_STRONG or w in CLUB_AFTER or w in CLUB_BEFORE for w in low[c.i : c.j])
+
     persons = {
         (c.i, c.j)
         for c in cands
         if c.label == "PERSON" and c.j - c.i >= 2 and not any(_score_at(low, k) for k in range(c.i, c.j))
+        and not clubbish(c)
     }
     surnames = {low[j - 1] for _i, j in persons}
     teams = {t for t in _result_teams(tokens, low) if t not in persons and not (t[1] - t[0] == 1 and low[t[0]] in surnames)}
-    out = _repaired(cands, tokens, low, teams)
-    sporty = bool(teams) or sum(1 for w in low if w in SPORT_WORDS or w in _SPORT_PEOPLE) >= 2
+    sporty = _sporty(low, teams)
+    out = _repaired(cands, tokens, low, teams, sporty)
     org: Counter[str] = Counter()
     place: Counter[str] = Counter()
-    for c in out:
+    cued: dict[int, int] = {}  # index in ``out`` -> cues
+    names: list[str | None] = []
+    for idx, c in enumerate(out):
         club = c.j - c.i >= 2 and (
             any(w in CLUB_STRONG or (sporty and w in CLUB_AFTER) for w in low[c.i + 1 : c.j])
             or (sporty and low[c.i] in CLUB_BEFORE)
         )
         if c.label in _NEVER or (c.label == "PERSON" and c.j - c.i >= 2 and not club):
+            names.append(None)
             continue
         if c.j - c.i == 1 and low[c.i] in surnames:
+            names.append(None)
             continue
         name = fold(" ".join(tokens[c.i : c.j]))
+        names.append(name)
         prev = low[c.i - 1] if c.i > 0 else ""
         prev2 = (low[c.i - 2], prev) if c.i > 1 else ("", prev)
         k = c.j + 1 if c.j < len(low) and low[c.j] in ("'s", "’s") else c.j
@@ -208,10 +250,54 @@ def type_organisations(tokens: Sequence[str], cands: Sequence[Cand]) -> tuple[li
             cues += (c.i, c.j) in teams
             cues += prev in SPORT_BEFORE or prev2 in SPORT_BEFORE2
             cues += nxt in SPORT_ROLES or nxt in SPORT_VERBS_AFTER
+        elif k == c.j:
+            cues += nxt in STRONG_ROLES or nxt2 == ("head", "coach")
         cues += prev in COMPANY_BEFORE or prev2 in COMPANY_BEFORE2
-        cues += nxt in COMPANY_AFTER or nxt2 in COMPANY_AFTER2
+        cues += nxt in COMPANY_AFTER or nxt2 in COMPANY_AFTER2 or nxt in COMPANY_NOUN_AFTER
         if cues:
             org[name] += cues
+            cued[idx] = cues
         elif prev == "in":
             place[name] += 1
+    if sporty:
+        _coordinated(out, low, names, cued, org, place)
+        out = _short_forms(out, tokens, low, names, org, place)
     return out, frozenset(n for n, v in org.items() if v > place[n])
+
+
+def _coordinated(out: Sequence[Cand], low: Sequence[str], names: Sequence[str | None], cued: dict[int, int],
+                 org: Counter[str], place: Counter[str]) -> None:
+    """"against Spain and Norway": a name joined by "and", "or" or a comma to a cued team is a team."""
+    for idx in range(len(out) - 1):
+        a, b = out[idx], out[idx + 1]
+        if b.i - a.j != 1 or low[a.j] not in ("and", "or", ","):
+            continue
+        for src, dst in ((idx, idx + 1), (idx + 1, idx)):
+            name = names[dst]
+            if src in cued and dst not in cued and name is not None:
+                org[name] += 1
+                cued[dst] = 1
+
+
+def _short_forms(out: list[Cand], tokens: Sequence[str], low: Sequence[str], names: Sequence[str | None],
+                 org: Counter[str], place: Counter[str]) -> list[Cand]:
+    """"Leicester" after "Leicester City", "Villa" after "Aston Villa": a single word that opens or
+    closes a club's name in the same text is that club (not after "in": "in Manchester"); such a
+    word the model missed is added as a candidate."""
+    ends = {w for n, v in org.items() if v > place[n] and len(n.split()) >= 2 for w in (n.split()[0], n.split()[-1])}
+    if not ends:
+        return out
+    for c, name in zip(out, names):
+        if name is None or c.j - c.i != 1 or (c.i > 0 and low[c.i - 1] == "in") or org[name] > place[name]:
+            continue
+        if name in ends:
+            org[name] += place[name] + 1
+    taken = {k for c in out for k in range(c.i, c.j)}
+    added = [
+        Cand(k, k + 1, "SCAN-organisation")
+        for k, tok in enumerate(tokens)
+        if k not in taken and _is_cap(tok) and tok.isalpha() and fold(tok) in ends and not (k > 0 and low[k - 1] == "in")
+    ]
+    for c in added:
+        org[fold(tokens[c.i])] += 1
+    return sorted(out + added, key=lambda c: (c.i, c.j)) if added else out

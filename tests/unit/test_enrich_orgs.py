@@ -120,3 +120,46 @@ def test_one_span_over_a_result_line_is_split_into_its_teams() -> None:
     toks, out, names = run("Everton 1-1 Fulham : a late penalty", [("Everton 1-1 Fulham", "PERSON")])
     assert spans(toks, out) == [("Everton", "ORG"), ("Fulham", "ORG")]
     assert names == {"everton", "fulham"}
+
+
+def test_a_name_coordinated_with_a_team_is_a_team() -> None:
+    text = "Scotland boss Steve Clarke named his squad for the games against Spain and Norway in the qualifiers ."
+    marks = [("Scotland", "GPE"), ("Steve Clarke", "PERSON"), ("Spain", "GPE"), ("Norway", "GPE")]
+    _toks, _out, names = run(text, marks)
+    assert names == {"scotland", "spain", "norway"}
+    # the same coordination outside a sports text says nothing
+    _toks, _out, names = run("Exports to Spain and Norway rose in March .", [("Spain", "GPE"), ("Norway", "GPE")])
+    assert names == frozenset()
+
+
+def test_the_short_form_of_a_club_is_the_club_and_is_added_when_missed() -> None:
+    text = "Leicester City have sacked their manager after six defeats . Leicester are 18th , behind Wolves ."
+    toks, out, names = run(text, [("Leicester City", "ORG")])
+    assert "leicester" in names and ("Leicester", "SCAN-organisation") in spans(toks, out)
+    # "in Manchester" stays a place even with "Manchester United" in the text
+    text = "Manchester United beat Chelsea 2 - 0 . Fans in Manchester celebrated ."
+    _toks, _out, names = run(text, [("Manchester United", "ORG"), ("Chelsea", "ORG"), ("Manchester", "GPE")])
+    assert "manchester" not in names and "manchester united" in names
+
+
+def test_a_club_the_model_took_for_a_person_gives_no_surname() -> None:
+    text = "Aston Villa signed the midfielder from Lyon . Villa manager Unai Emery was pleased ."
+    marks = [("Aston Villa", "PERSON"), ("Lyon", "ORG"), ("Villa", "SCAN-person"), ("Unai Emery", "PERSON")]
+    _toks, _out, names = run(text, marks)
+    assert {"aston villa", "villa"} <= names
+
+
+def test_a_player_role_after_a_country_names_a_team_in_any_text() -> None:
+    _toks, _out, names = run("France coach Didier Deschamps named Antoine Griezmann .", [("France", "GPE"),
+                             ("Didier Deschamps", "PERSON"), ("Antoine Griezmann", "PERSON")])
+    assert names == {"france"}
+    _toks, _out, names = run("The president of France met reporters .", [("France", "GPE")])
+    assert names == frozenset()
+
+
+def test_result_verbs_add_a_missed_team_and_goals_from_names_a_player() -> None:
+    text = "Wales beat Italy 24 - 20 in Rome , with goals from Vinicius Junior and a late try ."
+    toks, out, names = run(text, [("Italy", "GPE"), ("Rome", "GPE"), ("Vinicius Junior", "ORG")])
+    found = spans(toks, out)
+    assert ("Wales", "SCAN-organisation") in found and ("Vinicius Junior", "PERSON") in found
+    assert {"wales", "italy"} <= names and "rome" not in names
