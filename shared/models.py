@@ -309,32 +309,40 @@ class AliasCorrection(Event):
     source: str = "operator"
 
 
-class FeedState(Event):
-    """One record of the compacted topic ``newsflow.feed-state``.
+class FeedValidators(BaseModel):
+    """A feed's ETag / Last-Modified as of the last response whose items were all handled."""
 
-    ``kind="feed"`` (key ``feed:<url>``): the ETag / Last-Modified of the last response whose
-    items were all handled. ``kind="item"`` (key ``item:<hash>``): an item that was produced or
-    dead-lettered (acked either way), so it is never emitted twice.
-    """
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: Literal[1] = 1
-    kind: Literal["feed", "item"]
-    # kind "feed"
-    url: str | None = None
+    url: str
     etag: str | None = None
     last_modified: str | None = None
-    updated_at: datetime | None = None
-    # kind "item"
-    feed_url: str | None = None
-    guid: str | None = None
+    updated_at: datetime
+
+
+class SeenItem(BaseModel):
+    """A feed item that was produced or dead-lettered (acked either way), so never emitted twice."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    feed_url: str
+    guid: str
     article_id: str | None = None
-    outcome: Literal["emitted", "dead-lettered"] | None = None
-    seen_at: datetime | None = None
+    outcome: Literal["emitted", "dead-lettered"]
+    seen_at: datetime
+
+
+class FeedState(Event):
+    """One record of the compacted topic ``newsflow.feed-state``: exactly one of ``feed`` (key
+    ``feed:<url>``) or ``item`` (key ``item:<hash>``). Version 1 held both kinds' fields flat,
+    told apart by ``kind``; it is upgraded on read."""
+
+    schema_version: Literal[2] = 2
+    feed: FeedValidators | None = None
+    item: SeenItem | None = None
 
     @model_validator(mode="after")
-    def _complete(self) -> FeedState:
-        needed = ("url", "updated_at") if self.kind == "feed" else ("feed_url", "guid", "outcome", "seen_at")
-        missing = [name for name in needed if getattr(self, name) is None]
-        if missing:
-            raise ValueError(f"a {self.kind!r} record needs {', '.join(missing)}")
+    def _one(self) -> FeedState:
+        if (self.feed is None) == (self.item is None):
+            raise ValueError("a feed-state record holds exactly one of feed or item")
         return self

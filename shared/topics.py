@@ -57,8 +57,17 @@ def _unversioned_to_v1(data: dict[str, Any]) -> dict[str, Any]:
 
 ALIASES = TopicSpec("newsflow.aliases", AliasCorrection, "newsflow aliases", ("enrich", "search"), partitions=1,
                     compacted=True, upgraders={0: _unversioned_to_v1})
+def _feed_state_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 was flat: ``kind`` ("feed" or "item") said which of its fields were set."""
+    kind = data.get("kind")
+    fields = {"feed": ("url", "etag", "last_modified", "updated_at"),
+              "item": ("feed_url", "guid", "article_id", "outcome", "seen_at")}.get(str(kind), ())
+    return {str(kind): {k: data[k] for k in fields if data.get(k) is not None}}
+
+
 DEDUP_STATE = TopicSpec("newsflow.dedup-state", DedupEntry, "clean", ("clean",), partitions=1, compacted=True)
-FEED_STATE = TopicSpec("newsflow.feed-state", FeedState, "ingest", ("ingest",), partitions=1, compacted=True)
+FEED_STATE = TopicSpec("newsflow.feed-state", FeedState, "ingest", ("ingest",), partitions=1, compacted=True,
+                       upgraders={1: _feed_state_v1_to_v2})
 STORY_STATE = TopicSpec("newsflow.story-state", StoryState, "stories", ("stories",), partitions=1, compacted=True)
 
 ALL: tuple[TopicSpec, ...] = (RAW, CLEAN, ENRICHED, STORIED, DEAD_LETTER, ALIASES, DEDUP_STATE, FEED_STATE,

@@ -2,9 +2,11 @@
 
 Topic ``newsflow.feed-state`` (:data:`shared.topics.FEED_STATE`, one partition, compacted):
 
-* key ``feed:<feed url>`` -> :class:`shared.models.FeedState` of kind "feed" (ETag /
-  Last-Modified of the last response whose items were all handled);
-* key ``item:<sha256(feed url + guid)[:40]>`` -> a FeedState of kind "item" (one key per item).
+* key ``feed:<feed url>`` -> a :class:`shared.models.FeedState` holding ``feed``, the
+  :class:`shared.models.FeedValidators` (ETag / Last-Modified of the last response whose items
+  were all handled);
+* key ``item:<sha256(feed url + guid)[:40]>`` -> a FeedState holding ``item``, a
+  :class:`shared.models.SeenItem` (one key per item).
 
 Compaction keeps the latest value per key, so reading the topic from the beginning to its end
 rebuilds the whole state; :meth:`FeedStateStore.load` does that on start, through
@@ -16,11 +18,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Literal
 
 from kafka import KafkaProducer
 
 from shared.kafka import topic
-from shared.models import FeedState
+from shared.models import FeedState, FeedValidators, SeenItem
 from shared.settings import CommonSettings
 from shared.state import CompactedTable, dead_letter_poison
 from shared.topics import FEED_STATE, encode
@@ -28,10 +31,11 @@ from shared.topics import FEED_STATE, encode
 log = logging.getLogger(__name__)
 
 
-def seen_item(feed_url: str, guid: str, outcome: str, article_id: str | None = None) -> FeedState:
+def seen_item(feed_url: str, guid: str, outcome: Literal["emitted", "dead-lettered"],
+              article_id: str | None = None) -> FeedState:
     """The record of one handled item (``outcome``: "emitted" or "dead-lettered")."""
-    return FeedState(kind="item", feed_url=feed_url, guid=guid, outcome=outcome,  # type: ignore[arg-type]
-                     article_id=article_id, seen_at=datetime.now(UTC))
+    return FeedState(item=SeenItem(feed_url=feed_url, guid=guid, outcome=outcome, article_id=article_id,
+                                   seen_at=datetime.now(UTC)))
 
 
 class FeedStateStore:
@@ -42,7 +46,7 @@ class FeedStateStore:
         self.settings, self.producer = settings, producer
         self.topic_name = topic(settings, FEED_STATE).name
         self.seen: set[str] = set()
-        self.validators: dict[str, FeedState] = {}
+        self.validators: dict[str, FeedValidators] = {}
 
     def load(self, timeout: float = 60.0) -> None:
         """Read the topic from the beginning to its end as of now. Raises TimeoutError: starting
@@ -63,10 +67,10 @@ class FeedStateStore:
         if value is None:  # tombstone
             self.seen.discard(key)
             self.validators.pop(key.removeprefix("feed:"), None)
-        elif value.kind == "item":
+        elif value.item is not None:
             self.seen.add(key)
-        elif value.url is not None:
-            self.validators[value.url] = value
+        elif value.feed is not None:
+            self.validators[value.feed.url] = value.feed
 
     def _write(self, key: str, value: FeedState) -> None:
         self.producer.send(self.topic_name, key=key, value=encode(value)).get(timeout=60)
@@ -81,7 +85,6 @@ class FeedStateStore:
         current = self.validators.get(url)
         if current and (current.etag, current.last_modified) == (etag, last_modified):
             return
-        validators = FeedState(kind="feed", url=url, etag=etag, last_modified=last_modified,
-                               updated_at=datetime.now(UTC))
-        self._write(f"feed:{url}", validators)
+        validators = FeedValidators(url=url, etag=etag, last_modified=last_modified, updated_at=datetime.now(UTC))
+        self._write(f"feed:{url}", FeedState(feed=validators))
         self.validators[url] = validators
