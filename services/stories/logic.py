@@ -192,14 +192,20 @@ class StoryClusterer:
             time_factor = self._time_factor(at, story)
             if time_factor <= 0.0:
                 continue
-            centroid, member = query.centroid(story), query.member(story)
-            gate = min(1.0, max(centroid, member) / s.names_gate) if s.names_gate > 0 else 1.0
-            names_score = query.names(story) * gate
-            score = time_factor * (s.w_centroid * centroid + s.w_member * member + s.w_names * names_score)
+            centroid, names_cos = query.centroid(story), query.names(story)
+            # the score grows with the member part: if even its bound cannot win, skip the members
+            if self._score(time_factor, centroid, query.member_bound(story), names_cos) < best:
+                continue
+            score = self._score(time_factor, centroid, query.member(story), names_cos)
             # ties go to the older story, so the decision never depends on dict order
             if score > best or (score == best and (chosen is None or story.seq < chosen.seq)):
                 best, chosen = score, story
         return chosen
+
+    def _score(self, time_factor: float, centroid: float, member: float, names: float) -> float:
+        s = self.settings
+        gate = min(1.0, max(centroid, member) / s.names_gate) if s.names_gate > 0 else 1.0
+        return time_factor * (s.w_centroid * centroid + s.w_member * member + s.w_names * (names * gate))
 
     def _time_factor(self, at: datetime, story: StoryRecord) -> float:
         gap = max(story.first_seen - at, at - story.last_seen, timedelta(0))

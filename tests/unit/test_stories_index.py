@@ -1,4 +1,4 @@
-"""The story index's fast paths give exactly the numbers and order of the plain definitions."""
+"""The story index's fast paths give exactly the numbers and order of the plain definitions (and bounds that hold)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def test_query_scores_are_index_cosine_to_the_last_bit() -> None:
         s = story(rng, vocab, seq)
         s = s.model_copy(update={"members": [m.model_copy(update={"norm": index.norm(m.words)}) for m in s.members]})
         index.put(s)
+    bounds: list[float] = []
     for _ in range(30):
         words, names = terms(rng, vocab, rng.randint(1, 40)), terms(rng, vocab, rng.randint(0, 8))
         query = index.query(words, names)
@@ -47,6 +48,11 @@ def test_query_scores_are_index_cosine_to_the_last_bit() -> None:
             assert query.centroid(s) == index.cosine(words, wn, s.words, s.words_norm)
             assert query.member(s) == max(index.cosine(words, wn, m.words, m.norm) for m in s.members)
             assert query.names(s) == index.cosine(names, nn, s.names, s.names_norm)
+            # the bound that lets the clusterer skip a story's members never undercuts them
+            bound = query.member_bound(s)
+            assert bound >= query.member(s)
+            bounds.append(bound)
+    assert sum(b < 0.5 for b in bounds) > len(bounds) / 2  # and it is low enough to skip most stories
 
 
 def test_candidates_are_the_full_sort_by_pre_score_then_age() -> None:
