@@ -271,7 +271,7 @@ class MultilingualPipeline:
         quoted = quoted_titles(text)
         for span in doc.spans:
             kind = _MODEL_LABELS.get(span.type)
-            if kind is None or (kind == "place" and any(s < span.stop and span.start < e for s, e in quoted)):
+            if kind is None or (kind != "person" and any(s < span.stop and span.start < e for s, e in quoted)):
                 continue
             span.normalize(ru.morph_vocab)
             self._model_span(a, text, toks, covered, span.start, span.stop, kind, span.normal, "ru", persons)

@@ -1,0 +1,106 @@
+"""The multilingual name resources and context rules (foreign_names.py, ml_rules.py), alone and
+through the real pipelines (French spaCy, natasha, the gazetteer)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from services.enrich.foreign_names import inflections, national, national_mentions, oblast_parts, region, ru_lemma_key
+from services.enrich.logic import Enricher
+from services.enrich.ml_rules import capital_subject, is_dateline, quoted_titles
+from services.enrich.multilingual import _TOKEN
+from shared.aliases import fold
+from shared.models import CleanArticle
+
+
+def toks(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def test_national_adjectives_inflect_by_language() -> None:
+    assert {"iranische", "iranischen", "iranischer"} <= inflections("iranisch", "de")
+    assert {"alemán", "alemana", "alemanes"} <= inflections("alemán", "es")
+    assert {"tedesco", "tedeschi", "tedesche"} <= inflections("tedesco", "it")
+    assert {"italienne", "italiennes", "italiens"} <= inflections("italien", "fr")
+    assert {"turque", "turcs"} <= inflections("turc", "fr")
+    assert national("ru")[fold("российской")] == "RU" and national("de")["franzosen"] == "FR"
+    assert "europaisch" not in national("de") and "europeen" not in national("fr")  # continents add nothing
+
+
+def test_national_mentions_government_and_names() -> None:
+    text = "Die iranische Regierung kritisierte die Deutsche Bahn und deutsche Firmen."
+    found = national_mentions(text, toks(text), "de", [])
+    assert [(cc, text[s:e], gov) for cc, s, e, gov in found] == [("IR", "iranische", True), ("DE", "deutsche", False)]
+    text = "Le gouvernement français répond. L'Espagnol Carlos Alcaraz gagne."
+    assert [(cc, gov) for cc, _s, _e, gov in national_mentions(text, toks(text), "fr", [])] == [("FR", True), ("ES", False)]
+
+
+def test_regions_oblasts_and_lemmas() -> None:
+    assert region(ru_lemma_key("Ближнем Востоке")).name == "Middle East"  # type: ignore[union-attr]
+    assert region("sachsen").name == "Saxony" and region("sachsen").country_code == "DE"  # type: ignore[union-attr]
+    assert oblast_parts("Оренбургской области") == (["Оренбургск", "Оренбург"], "Oblast")
+    assert oblast_parts("Оренбургской области. Губернатор Денис") is None  # the whole surface or nothing
+
+
+def test_context_rules() -> None:
+    text = "Moscou a accusé Paris. Selon lui, Moscou et Pékin coopèrent."
+    t = toks(text)
+    assert capital_subject(text, t, 0, 1, "fr")  # opens the sentence, a verb follows
+    assert not capital_subject(text, t, 2, 3, "fr")  # an object
+    k = next(k for k, (s, _e) in enumerate(t) if text[s:].startswith("Moscou et"))
+    assert not capital_subject(text, t, k, k + 1, "fr")  # a conjunction follows
+    text = "Titel\n\nWOLFSBURG – Volkswagen baut ab."
+    assert is_dateline(text, toks(text), 1) and not is_dateline(text, toks(text), 3)
+    assert quoted_titles("обыграл «Краснодар» и «Сила Сибири»") == [(9, 18), (23, 34)]
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher()
+
+
+def analyse(enricher: Enricher, text: str, lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    title, _, body = text.partition("\n\n")
+    art = CleanArticle(id="x", title=title, body=body, content_hash="h", language=lang,
+                       received_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    out = enricher.enrich_batch([art])[0]
+    full = f"{title}\n\n{body}"
+    for entity in [*out.actors, *out.places]:
+        for m in entity.mentions:
+            assert full[m.start : m.end] == m.text
+    return {a.name: a for a in out.actors}, {p.name: p for p in out.places}
+
+
+def test_german_without_a_model(enricher: Enricher) -> None:
+    actors, places = analyse(enricher, "Streik bei VW\n\nWOLFSBURG (dpa) – Die iranische Regierung und der Schweizer "
+                             "Urs Fischer: Harry Kane traf beim FC Bayern München. Der Nato-Gipfel in Köln tagte, "
+                             "die Tour de France beginnt.", "de")
+    assert {"Iranian government", "Urs Fischer", "Harry Kane", "Bayern Munich", "NATO", "Deutsche Presse-Agentur"} <= set(actors)
+    assert {"Wolfsburg", "Iran", "Switzerland", "Cologne"} <= set(places)
+    assert "Munich" not in places and "France" not in places  # a club's and an event's words
+    assert not any(a in actors for a in ("Streik", "Die", "Regierung"))
+
+
+def test_russian_inflections_and_guards(enricher: Enricher) -> None:
+    actors, places = analyse(enricher, "Паводок\n\nВ Оренбургской области эвакуированы жители. Москва готова помочь, "
+                             "заявил Сергей Собянин. Суд арестовал Тимура Иванова. «Зенит» обыграл «Краснодар». "
+                             "МЧС России направило силы на Ближний Восток.", "ru")
+    assert {"Orenburg Oblast", "Moscow", "Russia", "Middle East"} <= set(places)
+    assert "Ivanovo" not in places and "Krasnodar" not in places
+    assert {"Russian government", "Sergei Sobyanin", "Timur Ivanov", "Zenit Saint Petersburg",
+            "Russian Emergencies Ministry"} <= set(actors)
+
+
+def test_romance_clubs_namesakes_and_titles(enricher: Enricher) -> None:
+    actors, places = analyse(enricher, "Fútbol\n\nEl Barça venció al Girona. La huelga sigue en Granada y en Sevilla, "
+                             "según el ministro del Interior Fernando Grande-Marlaska.", "es")
+    assert "Girona" not in places and "Grenada" not in places and "Granada" in places
+    assert "FC Barcelona" in actors
+    actors, places = analyse(enricher, "Difesa\n\nIl ministro della Difesa Guido Crosetto ha incontrato a Roma "
+                             "il governo tedesco. La segretaria del Pd Elly Schlein ha criticato.", "it")
+    assert {"Guido Crosetto", "German government", "Democratic Party", "Elly Schlein"} <= set(actors)
+    assert not any("Difesa" in a or a.startswith("Pd ") for a in actors)
+    assert {"Rome", "Germany"} <= set(places)
