@@ -8,7 +8,7 @@ unknown newer ones with :class:`shared.errors.InvalidArticle` (so they go to dea
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +19,19 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: int
+
+
+class OneOf(Event):
+    """A state record of two kinds: exactly one of the fields named in ``KINDS`` is set (the
+    record's key says which kind, ``<kind>:<id>``)."""
+
+    KINDS: ClassVar[tuple[str, str]]
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if sum(getattr(self, kind) is not None for kind in self.KINDS) != 1:
+            raise ValueError(f"a {type(self).__name__} record holds exactly one of {' or '.join(self.KINDS)}")
+        return self
 
 
 # --------------------------------------------------------------------------- raw
@@ -233,19 +246,14 @@ class AssignmentRecord(BaseModel):
         return f"article:{self.article_id}"
 
 
-class StoryState(Event):
+class StoryState(OneOf):
     """One record of the compacted topic ``newsflow.story-state``: exactly one of ``story`` (key
     ``story:<id>``) or ``assignment`` (key ``article:<id>``); see :mod:`services.stories.state`."""
 
+    KINDS = ("story", "assignment")
     schema_version: Literal[1] = 1
     story: StoryRecord | None = None
     assignment: AssignmentRecord | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> StoryState:
-        if (self.story is None) == (self.assignment is None):
-            raise ValueError("a story-state record holds exactly one of story or assignment")
-        return self
 
 
 # --------------------------------------------------------------------------- dead letters
@@ -332,17 +340,12 @@ class SeenItem(BaseModel):
     seen_at: datetime
 
 
-class FeedState(Event):
+class FeedState(OneOf):
     """One record of the compacted topic ``newsflow.feed-state``: exactly one of ``feed`` (key
     ``feed:<url>``) or ``item`` (key ``item:<hash>``). Version 1 held both kinds' fields flat,
     told apart by ``kind``; it is upgraded on read."""
 
+    KINDS = ("feed", "item")
     schema_version: Literal[2] = 2
     feed: FeedValidators | None = None
     item: SeenItem | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> FeedState:
-        if (self.feed is None) == (self.item is None):
-            raise ValueError("a feed-state record holds exactly one of feed or item")
-        return self
