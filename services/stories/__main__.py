@@ -85,7 +85,7 @@ class Wiring:
 
     def state_write(self, _producer: KafkaProducer) -> StateWrite:
         assert self.state is not None, "steps() runs first"
-        return TransactionalRecords(self.state)
+        return TransactionalRecords(self.state, lambda: state_producer(self.settings))
 
 
 def main() -> None:

@@ -15,12 +15,14 @@ topic prefix fences the first, whose next state write fails (ProducerFencedError
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from kafka import KafkaProducer
 from kafka.errors import InvalidProducerEpochError, KafkaError, ProducerFencedError
 
 from shared.kafka import make_producer
 from shared.settings import CommonSettings
+from shared.stream.retry import Outage, is_retriable
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,9 @@ def transactional_id(settings: CommonSettings) -> str:
 def state_producer(settings: CommonSettings) -> KafkaProducer:
     """The state's own producer, its transactions initialised: call before restoring the state, so
     a transaction a killed predecessor left open is aborted (and the restore does not wait on it)."""
-    producer = make_producer(settings, transactional_id=transactional_id(settings))
+    # a transaction outliving its timeout is aborted by the broker, which fences its producer: far
+    # above a batch's milliseconds, so only an outage of minutes stops the stage (then restarted)
+    producer = make_producer(settings, transactional_id=transactional_id(settings), transaction_timeout_ms=300_000)
     producer.init_transactions()
     return producer
 
@@ -46,31 +50,46 @@ def state_producer(settings: CommonSettings) -> KafkaProducer:
 class TransactionalRecords:
     """A :data:`shared.stream.processor.StateWrite`: a batch's records in one transaction.
 
-    Raises what the transaction raised after aborting it: an outage is retried by the caller
-    from a new transaction (records are keyed, so a repeat overwrites); a fenced producer is
-    not retriable and stops the stage.
+    A transaction that fails on an outage is not patched up: its producer is dropped and the
+    failure raised as an :class:`~shared.stream.retry.Outage`, which the processor retries; the
+    retry's new producer (``make``) first aborts whatever the dropped one left open, then writes
+    the whole batch again (records are keyed: a repeat overwrites). A fenced producer is not
+    retried (:class:`SecondWorker`); anything else is a bug and propagates.
     """
 
-    def __init__(self, producer: KafkaProducer) -> None:
-        self.producer = producer
+    def __init__(self, producer: KafkaProducer | None, make: Callable[[], KafkaProducer]) -> None:
+        self.producer, self.make = producer, make
 
     def __call__(self, records: list[tuple[str, str, bytes | None]]) -> None:
+        if self.producer is None:
+            self.producer = self.make()  # an outage here is raised as it is, and retried
+        producer = self.producer
         try:
-            self.producer.begin_transaction()
-            futures = [self.producer.send(name, key=key, value=value) for name, key, value in records]
-            self.producer.commit_transaction()  # flushes, then waits for the commit
+            producer.begin_transaction()
+            futures = [producer.send(name, key=key, value=value) for name, key, value in records]
+            producer.commit_transaction()  # flushes, then waits for the commit
             for future in futures:
                 future.get(timeout=60)
         except (ProducerFencedError, InvalidProducerEpochError) as exc:
-            raise SecondWorker(f"another stories process ({transactional_id_of(self.producer)}) took over the "
-                               "clustering state; the stage runs as exactly one worker (docs/ARCHITECTURE.md): "
-                               "this one stops without committing") from exc
-        except BaseException:
-            try:
-                self.producer.abort_transaction()
-            except KafkaError as exc:  # fenced, or the broker away: the original error tells more
-                log.warning("aborting the stories state transaction failed: %s", exc)
+            self._drop(producer)
+            raise SecondWorker(
+                f"the stories state producer ({transactional_id_of(producer)}) was fenced: another stories "
+                "process took over the clustering state (the stage runs as exactly one worker, see "
+                "docs/ARCHITECTURE.md), or the broker aborted a transaction that outlived its timeout; "
+                "stopping without committing") from exc
+        except KafkaError as exc:
+            self._drop(producer)
+            if is_retriable(exc):
+                raise Outage(f"stories state transaction failed ({type(exc).__name__}: {exc}); "
+                             "retried in a new transaction") from exc
             raise
+
+    def _drop(self, producer: KafkaProducer) -> None:
+        self.producer = None
+        try:
+            producer.close(timeout=0)
+        except Exception as exc:  # noqa: BLE001 - it is being replaced either way
+            log.warning("closing the failed stories state producer: %s", exc)
 
 
 def transactional_id_of(producer: KafkaProducer) -> str:

@@ -208,7 +208,7 @@ def test_a_batch_left_half_written_is_not_restored_and_its_writer_is_fenced(isol
     clusterer = StoryClusterer()
     committed, open_batch = batch_state(clusterer, events[:2], name), batch_state(clusterer, events[2:], name)
     first = state_producer(settings)
-    TransactionalRecords(first)(committed)
+    TransactionalRecords(first, lambda: state_producer(settings))(committed)
     first.begin_transaction()  # the next batch, written but never committed: the stage was killed
     for topic_name, key, value in open_batch:
         first.send(topic_name, key=key, value=value)
@@ -221,13 +221,13 @@ def test_a_batch_left_half_written_is_not_restored_and_its_writer_is_fenced(isol
     assert StoryClusterer.from_records(restored).size == (1, 2)
     with pytest.raises(KafkaError):  # the killed stage's producer, were it still around, is fenced
         first.commit_transaction()
-    TransactionalRecords(second)(open_batch)  # the restarted stage writes it again, and it counts
+    TransactionalRecords(second, lambda: state_producer(settings))(open_batch)  # the restarted stage writes it again, and it counts
     table = CompactedTable(settings, STORY_STATE, lambda m, e: None, read_committed=True)
     assert StoryClusterer.from_records(restore(table.restore())).size == (1, 4)
     table.close()
     third = state_producer(settings)  # a second worker started beside it: the older one stops, loudly
     with pytest.raises(SecondWorker, match="exactly one worker"):
-        TransactionalRecords(second)(open_batch)
+        TransactionalRecords(second, lambda: state_producer(settings))(open_batch)
     for producer in (first, second, third):
         producer.close(timeout=5)
 
