@@ -67,11 +67,15 @@ def _stem(token: str) -> str | None:
     return word[:_STEM_CHARS]
 
 
-@lru_cache(maxsize=262144)
-def _word_term(token: str) -> int | None:
-    """A token's word term, or None for a stop word (one cache hit per token: the body's words repeat)."""
+#: token -> its word term, -1 for a stop word: one dict look-up per token (an lru_cache call
+#: costs more, and a body's tokens repeat); emptied when full, so it stays bounded
+_TOKEN_TERMS: dict[str, int] = {}
+_TOKEN_TERMS_MAX = 262144
+
+
+def _word_term(token: str) -> int:
     stem = _stem(token)
-    return None if stem is None else term_id("w:" + stem)
+    return -1 if stem is None else term_id("w:" + stem)
 
 
 def _add(terms: Terms, key: str, weight: float) -> None:
@@ -82,11 +86,15 @@ def _add(terms: Terms, key: str, weight: float) -> None:
 def word_terms(title: str, text: str) -> Terms:
     """Word-stem counts, title words counted twice. Empty if nothing but stop words."""
     terms: Terms = {}
-    get = terms.get
+    get, cache = terms.get, _TOKEN_TERMS
     for weight, part in ((2.0, title), (1.0, text[:STORY_MAX_TEXT_CHARS])):
         for token in _WORD.findall(part):
-            tid = _word_term(token)
-            if tid is not None:
+            tid = cache.get(token)
+            if tid is None:
+                if len(cache) >= _TOKEN_TERMS_MAX:
+                    cache.clear()
+                tid = cache[token] = _word_term(token)
+            if tid >= 0:
                 terms[tid] = get(tid, 0.0) + weight
     return terms
 
