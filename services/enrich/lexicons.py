@@ -44,6 +44,27 @@ def load_russian() -> _Russian:
     return _Russian(Segmenter(), MorphVocab(), NewsMorphTagger(emb), NewsNERTagger(emb))
 
 
+def russian_docs(texts: list[str]) -> list[Any]:
+    """natasha Docs with morphology and NER, the sentences of all texts tagged in one batch: the
+    morphology tagger costs about as much per call as per sentence (~5x faster on short news than
+    one call per text)."""
+    from natasha import Doc
+    from natasha.doc import adapt_spans, inject_morph, sent_words  # natasha's own per-doc steps
+
+    ru = load_russian()
+    docs = [Doc(t) for t in texts]
+    for doc in docs:
+        doc.segment(ru.segmenter)
+    sents = [sent for doc in docs for sent in doc.sents]
+    for sent, markup in zip(sents, ru.morph_tagger.map([sent_words(s) for s in sents])):
+        inject_morph(sent.tokens, markup.tokens)
+    for doc, markup in zip(docs, ru.ner_tagger.map([d.text for d in docs])):
+        doc.spans = list(adapt_spans(doc, markup.spans)) if doc.text.strip() else []
+        doc.envelop_span_tokens()
+        doc.envelop_sent_spans()
+    return docs
+
+
 @lru_cache(maxsize=16)
 def stop_words(lang: str) -> frozenset[str]:
     """spaCy's stop-word list for ``lang`` (plain data, no model), empty if it has none."""

@@ -131,9 +131,11 @@ class Enricher:
             title_end = a.text.find("\n\n")
             title = [w for t, w in zip(a.tokens, a.lowers) if title_end < 0 or t.idx < title_end]
             out[k] = self._finish(a, a.lowers, title, "en")
+        rest = [k for k in range(len(texts)) if out[k] is None]
+        model_docs = dict(zip(rest, self.multilingual.model_docs([texts[k] for k in rest], [langs[k] for k in rest], MAX_ANALYSED_CHARS)))
         for k, lang in enumerate(langs):
             if out[k] is None:
-                a = self.multilingual.analyse(texts[k], lang, MAX_ANALYSED_CHARS)
+                a = self.multilingual.analyse(texts[k], lang, MAX_ANALYSED_CHARS, model_docs[k])
                 words = [w.lower() for w in _WORD.findall(texts[k][:MAX_ANALYSED_CHARS])]
                 title_end = texts[k].find("\n\n")
                 title = words if title_end < 0 else [w.lower() for w in _WORD.findall(texts[k][:title_end])]

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from shared.aliases import AliasRegistry, fold
 from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
 from . import foreign_names
 from .gazetteer import Gazetteer, GeoEntry
-from .lexicons import country_names, foreign_city_names, load_french, load_russian, stop_words
+from .lexicons import country_names, foreign_city_names, load_french, load_russian, russian_docs, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
 from .ml_rules import after_given_name, capital_subject, club_article, is_dateline, quoted_titles
@@ -124,16 +125,32 @@ class MultilingualPipeline:
 
     # ------------------------------------------------------------------ analysis
 
-    def analyse(self, text: str, lang: str, max_chars: int) -> Analysis:
+    def model_docs(self, texts: list[str], langs: list[str], max_chars: int) -> list[Any]:
+        """Each text's model output, the models run once over the batch (spaCy ``pipe`` for the
+        Romance languages, natasha's taggers over every sentence); None where no model runs."""
+        out: list[Any] = [None] * len(texts)
+        for group, run in (
+            (("fr", "es", "it"), lambda ts: list(load_french().pipe(ts, batch_size=32))),
+            (("ru",), russian_docs),
+        ):
+            ks = [k for k, lang in enumerate(langs) if lang in group]
+            for k, doc in zip(ks, run([texts[k][:max_chars] for k in ks]) if ks else ()):
+                out[k] = doc
+        return out
+
+    def analyse(self, text: str, lang: str, max_chars: int, doc: Any = None) -> Analysis:
+        """One text's analysis; ``doc`` is its :meth:`model_docs` output (computed here if None)."""
         a = Analysis(text=text, context_countries=list(_LANGUAGE_COUNTRIES.get(lang, ())))
+        if doc is None and lang in ("fr", "es", "it", "ru"):
+            doc = self.model_docs([text], [lang], max_chars)[0]
         analysed = text[:max_chars]
         toks = [(m.start(), m.end()) for m in _TOKEN.finditer(analysed)]
         persons: list[tuple[int, int, str | None, list[str]]] = []
         covered = self.scan(a, analysed, toks, lang, persons)
         if lang in ("fr", "es", "it"):  # Romance names: the French model's persons carry over
-            self.french_spans(a, analysed, toks, covered, persons, lang)
+            self.french_spans(a, doc, analysed, toks, covered, persons, lang)
         elif lang == "ru":
-            self.russian_spans(a, analysed, toks, covered, persons)
+            self.russian_spans(a, doc, analysed, toks, covered, persons)
         self.link_persons(a, persons)
         self.add_nationals(a, analysed, toks, lang)
         return a
@@ -249,9 +266,8 @@ class MultilingualPipeline:
             return _MODEL_CITY_MIN_POPULATION
         return ENRICH_FOREIGN_CITY_MIN_POPULATION if lang == "de" else _ROMANCE_CITY_MIN_POPULATION
 
-    def french_spans(self, a: Analysis, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
+    def french_spans(self, a: Analysis, doc: Any, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
                      persons: list[tuple[int, int, str | None, list[str]]], lang: str = "fr") -> None:
-        doc = load_french()(text)
         for ent in doc.ents:
             kind = _MODEL_LABELS.get(ent.label_)
             if lang != "fr" and (kind != "person" or " " not in ent.text.strip()):
@@ -259,15 +275,9 @@ class MultilingualPipeline:
             if kind is not None:
                 self._model_span(a, text, toks, covered, ent.start_char, ent.end_char, kind, None, lang, persons)
 
-    def russian_spans(self, a: Analysis, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
+    def russian_spans(self, a: Analysis, doc: Any, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
                       persons: list[tuple[int, int, str | None, list[str]]]) -> None:
-        from natasha import Doc
-
         ru = load_russian()
-        doc = Doc(text)
-        doc.segment(ru.segmenter)
-        doc.tag_morph(ru.morph_tagger)
-        doc.tag_ner(ru.ner_tagger)
         quoted = quoted_titles(text)
         for span in doc.spans:
             kind = _MODEL_LABELS.get(span.type)
