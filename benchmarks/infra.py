@@ -188,8 +188,10 @@ def wait_healthy(urls: Iterable[str], services: Iterable[Service], timeout: floa
 # --------------------------------------------------------------------------- servers
 
 LAUNCHER = REPO / "deploy" / "local" / "infra.py"
-#: where deploy/local/infra.py runs each server, and its name there
-LOCAL = {"kafka": "127.0.0.1:9092", "elasticsearch": "http://127.0.0.1:9200"}
+#: where deploy/local/infra.py runs each server (its KAFKA_PORT / ELASTICSEARCH_PORT overrides, read
+#: from the same environment the launcher inherits), by its name there
+LOCAL = {"kafka": f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}",
+         "elasticsearch": f"http://127.0.0.1:{os.environ.get('ELASTICSEARCH_PORT', '9200')}"}
 
 
 def server_up(name: str) -> bool:

@@ -61,10 +61,10 @@ from benchmarks.infra import (
 from benchmarks.sections import Sections
 from deploy.local import services as launcher
 
-SECTIONS = ("limits", "clean", "enrich", "index", "e2e", "search", "stories")
+SECTIONS = ("limits", "clean", "enrich", "index", "e2e", "syndicated", "search", "stories")
 #: the names ``--fail-section`` takes: what the run records (SECTIONS selects groups of them)
 RECORDED = ("servers", "corpus", "limit_nlp", "limit_bulk", "limit_kafka", "stage_clean", "stage_enrich",
-            "stage_index", "stage_enrich_x2", "e2e", "search", "profile_enrich", "stories")
+            "stage_index", "stage_enrich_x2", "e2e", "syndicated", "search", "profile_enrich", "stories")
 
 
 
@@ -77,10 +77,16 @@ def chunks(seq: list[Any], size: int) -> list[list[Any]]:
 
 
 def committed(admin: Any, group: str) -> int:
-    """Offsets the consumer group has committed, summed over its partitions (0 before any)."""
+    """Offsets the consumer group has committed, summed over its partitions (0 before any, and
+    while a fresh broker has no group coordinator yet: its offsets topic is made on first use)."""
+    from kafka.errors import KafkaError
+
     from newsflow_cli.ops import committed_offsets
 
-    return sum(m.offset for m in committed_offsets(admin, group).values() if m.offset > 0)
+    try:
+        return sum(m.offset for m in committed_offsets(admin, group).values() if m.offset > 0)
+    except KafkaError:
+        return 0
 
 
 def default_of(module: str, cls: str, name: str) -> Any:
@@ -317,10 +323,11 @@ class Bench:
             self.res.stop(procs)
         out: dict[str, Any] = {"n": n, "workers": workers, "dead_lettered": dead,
                                "peak_rss_mb": [round(p.peak_mb or 0, 1) for p in procs]}
-        if cpu_start and cpu_done and None not in cpu_start + cpu_done:
+        spans = [b - a for a, b in zip(cpu_start or [], cpu_done) if a is not None and b is not None]
+        if spans and len(spans) == len(procs):
             # CPU the stage spent per article (all processes, after start-up): steadier than a rate
             # on a machine the neighbours load, and what the stage's own code costs
-            out["cpu_ms_per_article"] = 1000 * sum(b - a for a, b in zip(cpu_start, cpu_done)) / n  # type: ignore[operator]
+            out["cpu_ms_per_article"] = 1000 * sum(spans) / n
         if dst is None:
             agg = self.es.search(index=alias, size=0, aggs={"first": {"min": {"field": "indexed_at"}}})
             first = agg["aggregations"]["first"]["value"] / 1000
@@ -365,6 +372,75 @@ class Bench:
         self.results["e2e"] = {"full": full, "half": half, "warmup": warm,
                                "peak_rss_mb": {s: round(p.peak_mb or 0, 1) for s, p in procs.items()},
                                "latency_probe": "ES mget (realtime GET) on the alias every 0.1 s"}
+
+    def syndicated(self, rounds: int = 2) -> None:
+        """End to end on a stream with 30 % syndicated copies (:mod:`benchmarks.syndicated`), copy
+        reuse off (NEWSFLOW_ENRICH_REUSE_ORIGINALS=0) against on (its default): two pipelines
+        started side by side, loaded in turn (off, on, then on, off: the neighbours' load drifts),
+        each load a fresh stream at full speed; the rate is searchable / (last found - first POST)."""
+        from benchmarks import syndicated as synd
+        from benchmarks.corpus import load_pages
+
+        _, pages = load_pages()
+        n = self.n
+        pipes: dict[str, tuple[dict[str, str], str, dict[str, Service]]] = {}
+        try:
+            for mode in ("off", "on"):
+                prefix, alias = f"bench{self.tag}-syn{mode}.", self.res.alias(f"bench-{self.tag}-syn{mode}")
+                self.res.topics(prefix)
+                env = self.env(prefix, alias)
+                if mode == "on":
+                    del env["NEWSFLOW_ENRICH_REUSE_ORIGINALS"]  # the stage's default
+                pipes[mode] = (env, alias, {s: self.res.start(s, env, self.log_dir, f"-syn{mode}")
+                                            for s in launcher.SERVICES})
+            for mode, (env, alias, procs) in pipes.items():
+                wait_healthy(launcher.health_urls(env), procs.values(), timeout=180)
+                warm = synd.stream(pages, 6, f"{self.tag}-{mode}w", lag=6)
+                got = self.load(launcher.health_urls(env)[0], alias, [p.body for p in warm], None, timeout=180)
+                if got["searchable"] < 6:
+                    raise RuntimeError(f"syndicated {mode}: warm-up articles not searchable: {got}")
+            log(f"syndicated: checking a stream of {n} with the clean stage's duplicate detector")
+            checked = synd.check(synd.stream(pages, n, f"{self.tag}-check"))
+            if checked["copies_marked_as_copies_of_their_original"] < checked["copies"] * 0.95 \
+                    or checked["originals_marked_duplicate"] > checked["posts"] * 0.02:
+                raise RuntimeError(f"the syndicated stream is not what it claims: {checked}")
+            loads: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
+            for r in range(rounds):
+                for mode in ("off", "on") if r % 2 == 0 else ("on", "off"):
+                    env, alias, procs = pipes[mode]
+                    run = f"{self.tag}-{mode}{r}"
+                    posts = synd.stream(pages, n, run)
+                    enrich = procs["enrich"]
+                    everyone = {f"{m}:{s}": svc for m, (_, _, ps) in pipes.items() for s, svc in ps.items()}
+                    cpu_before = {k: svc.cpu_seconds() for k, svc in everyone.items()}
+                    cpu0, reused0 = enrich.cpu_seconds(), synd.reused_in_log(enrich.log_path.read_text(errors="replace"))
+                    log(f"syndicated: reuse {mode}, round {r}: {n} POSTs, "
+                        f"{sum(p.copy_of is not None for p in posts)} copies")
+                    got = self.load(launcher.health_urls(env)[0], alias, [p.body for p in posts], None,
+                                    timeout=120 + n * 1.5)
+                    cpu1 = enrich.cpu_seconds()
+                    # where the CPU went, per process of both pipelines (the idle one's too), ms per article
+                    cpu_ms = {k: round(1000 * (b - a) / n, 1) for k, svc in everyone.items()
+                              if (a := cpu_before[k]) is not None and (b := svc.cpu_seconds()) is not None}
+                    self.es.indices.refresh(index=alias)
+                    marked = self.es.count(index=alias, query={"bool": {"filter": [
+                        {"exists": {"field": "duplicate_of"}}, {"wildcard": {"url": f"*/{run}/*"}}]}})["count"]
+                    got.update(copies=sum(p.copy_of is not None for p in posts), marked_duplicate=marked, cpu_ms=cpu_ms,
+                               reused=synd.reused_in_log(enrich.log_path.read_text(errors="replace")) - reused0,
+                               enrich_cpu_ms_per_article=None if cpu0 is None or cpu1 is None
+                               else 1000 * (cpu1 - cpu0) / n)
+                    log(f"syndicated: reuse {mode}, round {r}: {got['throughput']:.2f} art/s, "
+                        f"{got['searchable']}/{n} searchable, {marked} marked copies, {got['reused']} reused")
+                    loads[mode].append(got)
+        finally:
+            for _env, _alias, procs in pipes.values():
+                self.res.stop(procs.values())
+        best = {mode: max(x["throughput"] for x in runs) for mode, runs in loads.items()}
+        self.results["syndicated"] = {
+            "n": n, "share": 0.3, "check": checked, "loads": loads, "rate_off": best["off"], "rate_on": best["on"],
+            "ratio": best["on"] / best["off"],
+            "round_ratios": [on["throughput"] / off["throughput"] for on, off in zip(loads["on"], loads["off"])],
+            "method": "best load of each mode; loads alternate off/on, on/off"}
 
     def load(self, ingest_url: str, alias: str, subs: list[dict[str, Any]], rate: float | None,
              timeout: float) -> dict[str, Any]:
@@ -536,6 +612,8 @@ class Bench:
             plan.append(("stage_enrich_x2", stage("enrich_x2", "enrich", "enrich2", workers=2, per_article_s=1.5)))
         if "e2e" in self.only:
             plan.append(("e2e", self.e2e))
+        if "syndicated" in self.only:
+            plan.append(("syndicated", self.syndicated))
         if "search" in self.only:
             plan.append(("search", self.search))
         if "stories" in self.only:
