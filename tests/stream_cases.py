@@ -147,4 +147,26 @@ def contract_violations_trip_the_guard(rig: Rig) -> None:
     assert rig.committed() < 150
 
 
+def lone_message_is_not_held(rig: Rig) -> float:
+    """A message arriving at an idle stage is written and committed without waiting the fill
+    window for others (``fill_ms`` 5 s here): returns the seconds from its put to its commit."""
+    rig.put(article(1))
+    stop = threading.Event()
+    processor = rig.processor(rig.output_writer, stop)
+    processor.fill_ms = 5_000
+    put_at: list[float] = []
+
+    def done() -> bool:
+        n = rig.committed()
+        if n >= 1 and not put_at:  # joined and idle: now the lone one
+            put_at.append(time.monotonic())
+            rig.put(article(2))
+        return n >= 2
+
+    assert run_until(processor, stop, done) is None
+    took = time.monotonic() - put_at[0]
+    assert took < 2.5, f"{took:.2f}s from put to commit: the batch waited for more"
+    return took
+
+
 CLEAN_RAW = CLEAN.__class__(CLEAN.name, RawArticle, "test", ("test",))  # outputs of `upper` are RawArticles

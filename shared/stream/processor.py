@@ -90,12 +90,19 @@ class StreamProcessor:
                 self._abort.set()
 
     def poll_batch(self) -> list[Message]:
-        """Up to ``batch_size`` messages, filled for up to ``fill_ms`` after the first one."""
+        """Up to ``batch_size`` messages: the first ones, then, for up to ``fill_ms``, more only
+        while the partitions hold more than was read (their ends as last fetched).
+
+        A batch never waits for messages not yet written: at a low rate one message goes on at
+        once (waiting for others cost every hop up to ``fill_ms`` of latency, and the batch gained
+        nothing); behind a backlog the batch still fills, so the rate is the same.
+        """
         messages, self._pending = self._pending, []
         if not messages:
             messages = self._poll(self.poll_timeout_ms, self.batch_size)
         fill_until = time.monotonic() + self.fill_ms / 1000
-        while messages and len(messages) < self.batch_size and (left := fill_until - time.monotonic()) > 0:
+        while (messages and len(messages) < self.batch_size and self.lag() > 0
+               and (left := fill_until - time.monotonic()) > 0):
             messages.extend(self._poll(int(left * 1000) + 1, self.batch_size - len(messages)))
         return messages
 

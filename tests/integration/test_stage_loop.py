@@ -81,3 +81,7 @@ def test_a_bug_is_raised_and_nothing_committed(rig: KafkaRig) -> None:
 
 def test_client_rejections_never_trip_the_guard(rig: KafkaRig) -> None:
     cases.client_rejections_never_trip_the_guard(rig)
+
+
+def test_lone_message_is_not_held(rig: KafkaRig) -> None:
+    cases.lone_message_is_not_held(rig)

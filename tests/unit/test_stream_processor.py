@@ -4,6 +4,7 @@ tests/integration/test_stage_loop.py)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -123,3 +124,46 @@ def test_a_batch_that_fails_as_a_whole_is_isolated(rig: MemoryRig) -> None:
     processor.steps = [Transform(strict)]
     assert cases.run_until(processor, stop, lambda: rig.committed() == 4) is None
     assert len(rig.produced(CLEAN.name, 3)) == 3 and len(rig.produced(DEAD_LETTER.name, 1)) == 1
+
+
+class OneAtATime(MemoryConsumer):
+    """A consumer whose polls return one record each (a fetch that brought back part of what
+    the partition holds), so a batch has to be filled over several polls."""
+
+    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Any]]:
+        return super().poll(timeout_ms, 1)
+
+
+def test_a_lone_message_does_not_wait_for_the_batch_to_fill(rig: MemoryRig) -> None:
+    """At a low rate a batch goes on with what is there: waiting ``fill_ms`` for messages not yet
+    written was latency on every hop (the old fill waited the whole window here)."""
+    stop = threading.Event()
+    processor = rig.processor(rig.output_writer, stop)
+    processor.fill_ms = 2_000
+    rig.put(cases.article(1))
+    threading.Timer(0.5, lambda: rig.put(cases.article(2))).start()  # arrives within the fill window
+    t0 = time.monotonic()
+    batch = processor.poll_batch()
+    assert time.monotonic() - t0 < 0.4
+    assert [m.offset for m in batch] == [0]
+    time.sleep(0.6)
+    assert [m.offset for m in processor.poll_batch()] == [1]  # the later one: the next batch
+
+
+def test_a_backlog_still_fills_the_batch(rig: MemoryRig) -> None:
+    """Messages already written past the position are waited for, up to ``batch_size``: behind a
+    backlog batches stay full, so throughput does not change."""
+    rig.consumer = OneAtATime(rig.broker, "g", [RAW.name])
+    for i in range(10):
+        rig.put(cases.article(i))
+    stop = threading.Event()
+    processor = rig.processor(rig.output_writer, stop)
+    processor.fill_ms, processor.batch_size = 2_000, 8
+    t0 = time.monotonic()
+    assert [m.offset for m in processor.poll_batch()] == list(range(8))
+    assert [m.offset for m in processor.poll_batch()] == [8, 9]  # the rest, without waiting the window
+    assert time.monotonic() - t0 < 1.0
+
+
+def test_lone_message_is_not_held(rig: MemoryRig) -> None:
+    cases.lone_message_is_not_held(rig)
