@@ -24,7 +24,7 @@ from shared.aliases import AliasRecord, AliasRegistry, fold
 from .gazetteer import GeoEntry
 from .records import load_data
 
-__all__ = ["GOVERNMENT_WORDS", "given_names", "national", "national_mentions", "oblast_parts", "region", "registry",
+__all__ = ["GOVERNMENT_WORDS", "clubs", "clubs_after_article", "given_names", "national", "national_mentions", "oblast_parts", "region", "registry",
            "ru_lemma_key", "ru_name_tags"]
 
 #: The word for a national government, by language (a national adjective next to it gives
@@ -110,12 +110,28 @@ def registry(lang: str) -> AliasRegistry:
     records: list[AliasRecord] = []
     for entry in load_data("aliases-multilingual.json")["entries"]:
         canonical, kind = entry["canonical"], entry["type"]
-        surfaces = [canonical, *entry["aliases"], *entry.get("languages", {}).get(lang, ())]
+        own = [] if entry.get("not_as_written") else [canonical]
+        surfaces = [*own, *entry["aliases"], *entry.get("languages", {}).get(lang, ())]
         for surface in surfaces:
             records.append(AliasRecord(surface, canonical, kind, source="seed-multilingual"))
             if lang == "ru" and _is_cyrillic(surface):
                 records.append(AliasRecord(ru_lemma_key(surface), canonical, kind, source="seed-multilingual"))
     return AliasRegistry(records)
+
+
+@lru_cache(maxsize=16)
+def clubs_after_article(lang: str, feminine: bool = False) -> Mapping[str, str]:
+    """folded city name -> club, for a city after a masculine article ("il Napoli", "al Girona"),
+    or a feminine one for the clubs that take it ("la Roma", "la Lazio": the region is "il Lazio")."""
+    key = "after_feminine_article" if feminine else "after_article"
+    return {fold(city): e["canonical"] for e in load_data("aliases-multilingual.json")["entries"]
+            for city in e.get(key, {}).get(lang, ())}
+
+
+@lru_cache(maxsize=1)
+def clubs() -> frozenset[str]:
+    """Canonical names of the sports clubs among the multilingual aliases."""
+    return frozenset(e["canonical"] for e in load_data("aliases-multilingual.json")["entries"] if e.get("club"))
 
 
 @lru_cache(maxsize=1)

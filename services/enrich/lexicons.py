@@ -4,7 +4,7 @@ titles), CLDR country names (babel) and geonames alternate names of sizeable cit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -63,6 +63,21 @@ def russian_docs(texts: list[str]) -> list[Any]:
         doc.envelop_span_tokens()
         doc.envelop_sent_spans()
     return docs
+
+
+def model_docs(texts: list[str], langs: list[str], max_chars: int) -> list[Any]:
+    """Each text's model output, the models run once over the batch (spaCy ``pipe`` for the
+    Romance languages, natasha's taggers over every sentence); None where no model runs."""
+    out: list[Any] = [None] * len(texts)
+    runs: tuple[tuple[tuple[str, ...], Callable[[list[str]], list[Any]]], ...] = (
+        (("fr", "es", "it"), lambda ts: list(load_french().pipe(ts, batch_size=32))),
+        (("ru",), russian_docs),
+    )
+    for group, run in runs:
+        ks = [k for k, lang in enumerate(langs) if lang in group]
+        for k, doc in zip(ks, run([texts[k][:max_chars] for k in ks]) if ks else ()):
+            out[k] = doc
+    return out
 
 
 @lru_cache(maxsize=16)

@@ -7,6 +7,7 @@
 * ``after_given_name``: in Russian, a case form after a given name, or read first as a surname, is
   a surname ("Тимура Иванова" is not Ivanovo).
 * ``club_article``: in Spanish and Italian a city after a masculine article is a club ("al Girona").
+* ``clubs_over_cities``: in an article naming a club, its city's bare name is the club.
 * ``capital_subject``: a capital that opens a clause and is followed by a verb stands for its
   government ("Moscou a accusé", "Москва готова", "que Moscú responderá"), as the gold's
   annotation guide says; as an object ("mit Kiew") it is a place only.
@@ -16,11 +17,14 @@ from __future__ import annotations
 
 import re
 
+from collections.abc import Collection
+
 from shared.aliases import fold
 
+from .records import Analysis
 from .translit import GIVEN_NAMES
 
-__all__ = ["after_given_name", "capital_subject", "club_article", "is_dateline", "quoted_titles"]
+__all__ = ["after_given_name", "capital_subject", "club_article", "clubs_over_cities", "is_dateline", "quoted_titles"]
 
 _QUOTED = re.compile(r"«([^»\n]{1,120})»")
 _RU_GIVEN = frozenset(fold(k) for k in GIVEN_NAMES)
@@ -43,10 +47,13 @@ _NOT_VERBS = {
 #: Masculine articles before a city's name make it a club: cities take none ("venció al Girona",
 #: "il Napoli"); a region may take one ("nel Lazio"), so this is asked of cities only.
 _CLUB_ARTICLES = {"es": {"el", "al", "del"}, "it": {"il", "al", "del", "dal", "col"}}
+#: Italian clubs may be feminine ("la Roma", "contro la Lazio"): asked only of a listed club city.
+_CLUB_ARTICLES_FEMININE = {"it": {"la", "alla", "della", "dalla"}}
 
 
-def club_article(text: str, toks: list[tuple[int, int]], i: int, lang: str) -> bool:
-    return i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]] in _CLUB_ARTICLES.get(lang, ())
+def club_article(text: str, toks: list[tuple[int, int]], i: int, lang: str, feminine: bool = False) -> bool:
+    articles = (_CLUB_ARTICLES_FEMININE if feminine else _CLUB_ARTICLES).get(lang, set())
+    return i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]].lower() in articles
 
 
 def is_dateline(text: str, toks: list[tuple[int, int]], i: int) -> bool:
@@ -82,12 +89,35 @@ def capital_subject(text: str, toks: list[tuple[int, int]], i: int, j: int, lang
     if j >= len(toks) or text[toks[j - 1][1] : toks[j][0]] != " ":
         return False
     nxt = text[toks[j][0] : toks[j][1]]
-    if not nxt[:1].islower() or fold(nxt) in _NOT_VERBS.get(lang, ()):
+    if not nxt[:1].islower() or nxt.lower() in _NOT_VERBS.get(lang, ()):  # not folded: Italian "è" is no "e"
         return False
     if i == 0:
         return True
     gap = text[toks[i - 1][1] - 1 : toks[i][0]]
-    if "\n" in gap or gap.strip()[-1:] in (".", "!", "?", ":", ","):
+    if "\n" in gap or gap.strip()[-1:] in (".", "!", "?", ":", ",", "-", "–", "—"):
         return True  # a clause's start: "..., Moscou a"
     prev = fold(text[toks[i - 1][0] : toks[i - 1][1]])
     return prev in _SUBORDINATORS.get(lang, ()) and text[toks[i - 1][1] : toks[i][0]].strip(" '’") == ""
+
+
+def clubs_over_cities(a: Analysis, clubs: Collection[str], locatives: Collection[str]) -> None:
+    """In an article that names a club, its city's bare name is the club ("Dortmund schlägt
+    Leipzig" after "Borussia Dortmund ... RB Leipzig"), unless a locative precedes it ("in Dortmund")."""
+    words: dict[str, tuple[str, str]] = {}
+    for (kind, _key), g in a.groups.items():
+        if kind == "organisation" and g.name in clubs:
+            for surface in g.surfaces:
+                for w in surface.replace("-", " ").split():
+                    words.setdefault(fold(w), (g.name, kind))
+    if not words:
+        return
+    keep = []
+    for mention in a.place_mentions:
+        _name, start, end, surface, _method, _conf = mention
+        before = a.text[:start].split()[-1:] or [""]
+        club = words.get(fold(surface))
+        if club is not None and before[0] not in locatives:
+            a.add_actor(club[0], "organisation", start, end, "alias", 0.9)
+        else:
+            keep.append(mention)
+    a.place_mentions[:] = keep

@@ -12,7 +12,7 @@ __all__ = ["Words", "inside_name", "name_shaped"]
 _NAME_PARTICLES = frozenset({"de", "da", "di", "del", "della", "do", "dos", "du", "von", "van", "der", "den", "le", "la", "y", "e"})
 _DE_TITLE_HEADS = ("chef", "chefin", "minister", "ministerin", "prasident", "prasidentin", "kanzler", "kanzlerin",
                    "vorsitzende", "vorsitzender", "sprecher", "sprecherin", "sekretar", "sekretarin", "direktor",
-                   "direktorin", "trainer", "trainerin", "bischof", "burgermeister", "burgermeisterin")
+                   "direktorin", "trainer", "trainerin", "bischof", "burgermeister", "burgermeisterin", "senator", "senatorin")
 
 
 class Words:
@@ -35,6 +35,12 @@ class Words:
 
     def is_title_or_det(self, word: str, lang: str) -> bool:
         return fold(word) in self.det.get(lang, ()) or self.is_title(word, lang)
+
+    def portfolio(self, text: str, toks: list[tuple[int, int]], start: int, lang: str) -> bool:
+        """A title and a determiner before ``start``: a minister's portfolio ("ministre des Affaires étrangères")."""
+        k = next((k for k, (s, _e) in enumerate(toks) if s >= start), 0)
+        return k >= 2 and fold(text[toks[k - 1][0] : toks[k - 1][1]]) in self.det.get(lang, ()) \
+            and self.is_title(text[toks[k - 2][0] : toks[k - 2][1]], lang)
 
     def role_before(self, text: str, toks: list[tuple[int, int]], i: int, lang: str) -> str | None:
         """Title words right before token i ("Bundeskanzler", "el presidente", "глава МИД" not)."""

@@ -29,10 +29,10 @@ from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
 from . import foreign_names
 from .gazetteer import Gazetteer, GeoEntry
-from .lexicons import country_names, foreign_city_names, load_french, load_russian, russian_docs, stop_words
+from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
-from .ml_rules import after_given_name, capital_subject, club_article, is_dateline, quoted_titles
+from .ml_rules import after_given_name, capital_subject, club_article, clubs_over_cities, is_dateline, quoted_titles
 from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
 from .translit import closest_name, transliterate
@@ -126,23 +126,13 @@ class MultilingualPipeline:
     # ------------------------------------------------------------------ analysis
 
     def model_docs(self, texts: list[str], langs: list[str], max_chars: int) -> list[Any]:
-        """Each text's model output, the models run once over the batch (spaCy ``pipe`` for the
-        Romance languages, natasha's taggers over every sentence); None where no model runs."""
-        out: list[Any] = [None] * len(texts)
-        for group, run in (
-            (("fr", "es", "it"), lambda ts: list(load_french().pipe(ts, batch_size=32))),
-            (("ru",), russian_docs),
-        ):
-            ks = [k for k, lang in enumerate(langs) if lang in group]
-            for k, doc in zip(ks, run([texts[k][:max_chars] for k in ks]) if ks else ()):
-                out[k] = doc
-        return out
+        return model_docs(texts, langs, max_chars)
 
     def analyse(self, text: str, lang: str, max_chars: int, doc: Any = None) -> Analysis:
         """One text's analysis; ``doc`` is its :meth:`model_docs` output (computed here if None)."""
         a = Analysis(text=text, context_countries=list(_LANGUAGE_COUNTRIES.get(lang, ())))
         if doc is None and lang in ("fr", "es", "it", "ru"):
-            doc = self.model_docs([text], [lang], max_chars)[0]
+            doc = model_docs([text], [lang], max_chars)[0]
         analysed = text[:max_chars]
         toks = [(m.start(), m.end()) for m in _TOKEN.finditer(analysed)]
         persons: list[tuple[int, int, str | None, list[str]]] = []
@@ -152,6 +142,7 @@ class MultilingualPipeline:
         elif lang == "ru":
             self.russian_spans(a, doc, analysed, toks, covered, persons)
         self.link_persons(a, persons)
+        clubs_over_cities(a, foreign_names.clubs(), self._loc.get(lang, frozenset()))
         self.add_nationals(a, analysed, toks, lang)
         return a
 
@@ -182,11 +173,14 @@ class MultilingualPipeline:
             size = 0
             for size in range(min(_MAX_NGRAM, n - i), 0, -1):
                 start, end = toks[i][0], toks[i + size - 1][1]
-                if any(text[toks[k][1] : toks[k + 1][0]] not in (" ", "-") or text[toks[k][1] - 1] == "."
+                if any(text[toks[k][1] : toks[k + 1][0]] not in ("", " ", "-", "'", "’") or text[toks[k][1] - 1] == "."
                        for k in range(i, i + size - 1)):
                     continue  # a name never runs across punctuation or a sentence's end
                 surface = text[start:end].rstrip(".")
                 hit = self.lookup(surface, lang, self._min_population(text, toks, i, lang))
+                club = foreign_names.clubs_after_article(lang).get(fold(surface)) if club_article(text, toks, i, lang) else None
+                club = club or (foreign_names.clubs_after_article(lang, True).get(fold(surface)) if club_article(text, toks, i, lang, True) else None)
+                hit = Hit("organisation", club) if club else hit
                 if hit is not None and hit.kind == "place" and (
                         inside_name(text, toks, i, i + size, lang) or any(s <= start < e for s, e in quoted)
                         or (lang == "ru" and size == 1 and after_given_name(text, toks, i))
@@ -203,6 +197,10 @@ class MultilingualPipeline:
                 hit = self.lookup(head, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION) if len(head) > 1 else None
                 if hit is not None and hit.kind != "person":  # compounds: "Nato-Gipfel", "SPD-Fraktionschef"
                     self._add(a, hit, toks[i][0], toks[i][0] + len(head), None, persons)
+                    cc = hit.entry.country_code if hit.entry is not None and hit.entry.feature == "country" else None
+                    cc = cc or next((e.country_code for e, alt in self.gazetteer.candidates(hit.name) if e.feature == "country"), None)
+                    if cc and fold(text[toks[i][0] : toks[i][1]]).endswith("regierung"):  # "US-Regierung"
+                        a.add_actor(self.gazetteer.government_name(cc), "organisation", toks[i][0], toks[i][1], "rule", 0.7)
                 elif size:
                     covered.append((toks[i][0], toks[i + size - 1][1]))
             i += size or 1
@@ -340,7 +338,8 @@ class MultilingualPipeline:
             if hit is None and kind == "person":
                 base = normal or surface
                 hit = Hit("person", closest_name(transliterate(base), self._persons()) if lang == "ru" else base)
-            elif hit is None and kind == "organisation" and lang != "ru" and fold(surface) not in stop_words(lang):
+            elif hit is None and kind == "organisation" and lang != "ru" and fold(surface) not in stop_words(lang) \
+                    and not self.words.portfolio(text, toks, s, lang):
                 hit = Hit("organisation", surface)
             if hit is not None:
                 self._add(a, hit, s, e, roles, persons, method="model")
