@@ -32,7 +32,7 @@ GIVEN_NAMES = {
     "федор": "Fyodor", "семён": "Semyon", "семен": "Semyon", "артём": "Artyom", "артем": "Artyom",
     "алёна": "Alyona", "алена": "Alyona", "наталья": "Natalya", "татьяна": "Tatyana", "юлия": "Yulia",
     "мария": "Maria", "ксения": "Ksenia", "екатерина": "Yekaterina", "елена": "Yelena",
-    "евгения": "Yevgenia", "дарья": "Darya", "софья": "Sofya", "лев": "Lev", "илья": "Ilya", "герман": "Herman",
+    "евгения": "Yevgenia", "дарья": "Darya", "софья": "Sofya", "наталия": "Natalia", "лев": "Lev", "илья": "Ilya", "герман": "Herman",
     "алексеевич": "Alexeyevich", "сергеевич": "Sergeyevich", "эльвира": "Elvira",
 }
 
@@ -50,6 +50,8 @@ def _word(word: str) -> str:
         else:
             out.append(_TABLE.get(ch, ch))
     latin = "".join(out).replace("shteyn", "shtein")  # Хинштейн -> Khinshtein, as German-born names are written
+    if latin.endswith("iya") and len(latin) > 4:
+        latin = latin[:-3] + "ia"  # Анастасия -> Anastasia, Виктория -> Viktoria
     return latin[:1].upper() + latin[1:] if word[:1].isupper() else latin
 
 
