@@ -132,20 +132,22 @@ def _interleaved(enricher: Any, clusterer: Any, clean: Sequence[CleanArticle], p
     from services.stories.steps import state_of, storied
     from shared.topics import encode
 
-    enrich_total = step_s = 0.0
+    enrich_total = step_s = enrich_cpu = cluster_cpu = 0.0
     cluster_s: list[float] = []
     new = 0
     for k in range(0, len(clean), poll):
         chunk = list(clean[k:k + poll])
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         done = enricher.enrich_batch(chunk)
         enrich_total += time.perf_counter() - t
+        enrich_cpu += time.process_time() - cpu
         if profile is not None:
             profile.enable()
         for event in done:
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             result = clusterer.assign_with_changes(StoryArticle.from_enriched(event))
             t1 = time.perf_counter()
+            cluster_cpu += time.process_time() - cpu
             # the rest of the stories step's work on it: its state records encoded, its output built
             [encode(state_of(r)) for r in result.records]
             encode(storied(event, result.story))
@@ -161,6 +163,9 @@ def _interleaved(enricher: Any, clusterer: Any, clean: Sequence[CleanArticle], p
     ordered = sorted(cluster_s)
     return {"articles": n, "enrich_ms": enrich_ms, "cluster_ms": cluster_ms, "ratio": cluster_ms / enrich_ms,
             "step_extra_ms": step_ms, "step_ratio": (cluster_ms + step_ms) / enrich_ms,
+            # the process's CPU time too: on a shared machine wall time includes waiting for a core
+            "enrich_cpu_ms": 1000 * enrich_cpu / n, "cluster_cpu_ms": 1000 * cluster_cpu / n,
+            "cpu_ratio": cluster_cpu / enrich_cpu if enrich_cpu > 0 else None,
             "cluster_p50_ms": 1000 * statistics.median(ordered),
             "cluster_p99_ms": 1000 * ordered[min(n - 1, round(0.99 * (n - 1)))], "new_stories": new,
             "mean_body_chars": round(statistics.mean(len(a.body) for a in clean))}
@@ -200,30 +205,37 @@ def measure(enricher: Any, clean: Sequence[CleanArticle], poll: int, *, limit: i
             "filler_ms": 1000 * fill_s / len(stream)}
 
 
+def _judged(check: str, cluster_ms: float, enrich_ms: float, bar: float) -> dict[str, str]:
+    ratio = cluster_ms / enrich_ms
+    return {"check": check, "measured": f"{cluster_ms:.2f} ms", "limit": f"{enrich_ms:.2f} ms",
+            "ratio": f"{ratio:.3f}", "target": f"<= {bar:.2f}", "result": "PASS" if ratio <= bar else "FAIL"}
+
+
+def _cpu(part: dict[str, Any]) -> dict[str, str]:
+    return {"check": "  the same in CPU time (process_time: without the wait for a core)",
+            "measured": f"{part['cluster_cpu_ms']:.2f} ms", "limit": f"{part['enrich_cpu_ms']:.2f} ms",
+            "ratio": f"{part['cpu_ratio']:.3f}" if part.get("cpu_ratio") else "n/a", "target": "", "result": "info"}
+
+
 def rows(result: dict[str, Any] | None, stage_rate: float | None = None) -> list[dict[str, str]]:
     """The bench table's rows for this section (nothing if it did not run)."""
     if not result:
         return []
-    r = result
-    ok = r["ratio"] <= r["bar"]
-    out = [{"check": (f"stories: from_enriched + assign_with_changes / Enricher.enrich_batch, per article "
-                      f"({r['articles']} art, {r['open_stories_before']} open stories)"),
-            "measured": f"{r['cluster_ms']:.2f} ms", "limit": f"{r['enrich_ms']:.2f} ms",
-            "ratio": f"{r['ratio']:.3f}", "target": f"<= {r['bar']:.2f}", "result": "PASS" if ok else "FAIL"},
-           {"check": "stories: the step's work per article (assign + state records encoded + output encoded) / enrich",
-            "measured": f"{r['cluster_ms'] + r['step_extra_ms']:.2f} ms", "limit": f"{r['enrich_ms']:.2f} ms",
-            "ratio": f"{r['step_ratio']:.3f}", "target": f"<= {r['bar']:.2f}",
-            "result": "PASS" if r["step_ratio"] <= r["bar"] else "FAIL"},
+    r, bar = result, result["bar"]
+    out = [_judged(f"stories: from_enriched + assign_with_changes / Enricher.enrich_batch, per article "
+                   f"(bench corpus, {r['articles']} art, {r['open_stories_before']} open stories)",
+                   r["cluster_ms"], r["enrich_ms"], bar),
+           _cpu(r),
+           _judged("stories: the step's work per article (assign + state records and output encoded) / enrich",
+                   r["cluster_ms"] + r["step_extra_ms"], r["enrich_ms"], bar),
            {"check": "stories: assign p50/p99 per article; filler stream ms per article",
             "measured": f"{r['cluster_p50_ms']:.2f}/{r['cluster_p99_ms']:.2f} ms; {r['filler_ms']:.2f} ms",
             "limit": "", "ratio": "", "target": "", "result": "info"}]
     sh = r.get("short")
     if sh:
-        out.append({"check": (f"stories on short items (gold set, {sh['articles']}: headline + "
-                              f"~{sh['mean_body_chars']} chars) / enrich_batch on them, per article"),
-                    "measured": f"{sh['cluster_ms']:.2f} ms", "limit": f"{sh['enrich_ms']:.2f} ms",
-                    "ratio": f"{sh['ratio']:.3f}", "target": f"<= {r['bar']:.2f}",
-                    "result": "PASS" if sh["ratio"] <= r["bar"] else "FAIL"})
+        out += [_judged(f"stories on short items (gold set, {sh['articles']}: headline + ~{sh['mean_body_chars']} "
+                        "chars) / enrich_batch on them, per article", sh["cluster_ms"], sh["enrich_ms"], bar),
+                _cpu(sh)]
     if stage_rate:
         stage_ms = 1000 / stage_rate
         out.append({"check": "stories: assign / enrich stage alone (process), per article",

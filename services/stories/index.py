@@ -265,6 +265,23 @@ class Query:
                 best = value
         return best
 
+    def parts(self, story: StoryRecord) -> tuple[float, float, float]:
+        """``(centroid(story), names(story), member_bound(story))`` in one call: the per-candidate
+        price on short articles is mostly calls and look-ups, not arithmetic."""
+        v = self._index.vectors(story.story_id)
+        w, n = self._words, self._names
+        centroid = w.cosine(v.words)
+        names = n.cosine(v.names)
+        if w.norm == 0.0 or v.member_min_norm == 0.0:
+            return centroid, names, 0.0
+        top, idf2 = v.member_max, w.idf2
+        dot = 0.0
+        for term, weight in w.tf.items():
+            theirs = top.get(term)
+            if theirs is not None:
+                dot += weight * theirs * idf2[term]
+        return centroid, names, dot / (w.norm * v.member_min_norm) * (1.0 + 1e-9)
+
     def member_bound(self, story: StoryRecord) -> float:
         """At least :meth:`member` (never less), at the cost of one cosine instead of one per member.
 

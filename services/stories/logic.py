@@ -192,9 +192,9 @@ class StoryClusterer:
             time_factor = self._time_factor(at, story)
             if time_factor <= 0.0:
                 continue
-            centroid, names_cos = query.centroid(story), query.names(story)
+            centroid, names_cos, bound = query.parts(story)
             # the score grows with the member part: if even its bound cannot win, skip the members
-            if self._score(time_factor, centroid, query.member_bound(story), names_cos) < best:
+            if self._score(time_factor, centroid, bound, names_cos) < best:
                 continue
             score = self._score(time_factor, centroid, query.member(story), names_cos)
             # ties go to the older story, so the decision never depends on dict order

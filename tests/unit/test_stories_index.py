@@ -50,6 +50,7 @@ def test_query_scores_are_index_cosine_to_the_last_bit() -> None:
             assert query.names(s) == index.cosine(names, nn, s.names, s.names_norm)
             # the bound that lets the clusterer skip a story's members never undercuts them
             bound = query.member_bound(s)
+            assert query.parts(s) == (query.centroid(s), query.names(s), bound)
             assert bound >= query.member(s)
             bounds.append(bound)
     assert sum(b < 0.5 for b in bounds) > len(bounds) / 2  # and it is low enough to skip most stories
