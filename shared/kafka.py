@@ -158,10 +158,11 @@ class TopicFollower:
         ends = self._consumer.end_offsets(self._partitions)
         remaining = {tp for tp in self._partitions if ends[tp] > self._consumer.position(tp)}
         while remaining:
-            for tp, records in self._consumer.poll(timeout_ms=1000).items():
+            for records in self._consumer.poll(timeout_ms=1000).values():
                 yield from records
-                if self._consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
+            # every partition checked, not only those that returned records: read_committed skips
+            # an aborted transaction's records, so the last poll before the end can return none
+            remaining = {tp for tp in remaining if self._consumer.position(tp) < ends[tp]}
 
     def new_records(self, wait: float = 2.0) -> list[ConsumerRecord]:
         """Everything that arrived since the last call, up to the topic's end as of now.

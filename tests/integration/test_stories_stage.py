@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -236,3 +237,35 @@ def batch_state(clusterer: StoryClusterer, events: list[Any], name: str) -> list
     batch = Batch(messages=[])
     batch.decoded = [(Message(name, 0, n, None, b"{}"), e) for n, e in enumerate(events)]
     return Cluster(clusterer, name)(batch).state
+
+
+def test_a_restore_ends_on_an_aborted_batch(isolated_env: dict[str, str]) -> None:
+    """A state topic whose last records are an aborted transaction (the stage was killed mid-write
+    of its very first batch): read_committed returns none of them, and the restore still ends
+    (it once waited forever for the partition's records to reach the end)."""
+    settings = CommonSettings()
+    ensure_topics(settings)
+    name = topic(settings, STORY_STATE).name
+    killed = state_producer(settings)
+    killed.begin_transaction()
+    for topic_name, key, value in batch_state(StoryClusterer(), [enriched(r) for r in retimed("ucl-final", 0)[:3]],
+                                              name):
+        killed.send(topic_name, key=key, value=value)
+    killed.flush(timeout=30)
+    restarted = state_producer(settings)  # aborts it
+    result: list[Any] = []
+
+    def read() -> None:
+        table: CompactedTable[StoryState] = CompactedTable(settings, STORY_STATE, lambda m, e: None,
+                                                           read_committed=True)
+        result.append(restore(table.restore()))
+        table.close()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "the restore never reached the end of the state topic"
+    assert result == [[]]
+    assert len(read_topic(settings, name, expect=3)) >= 3  # the aborted records are there, unread
+    for producer in (killed, restarted):
+        producer.close(timeout=5)
