@@ -25,7 +25,7 @@ from .gazetteer import GeoEntry
 from .records import load_data
 
 __all__ = ["GOVERNMENT_WORDS", "clubs", "clubs_after_article", "given_names", "national", "national_mentions", "oblast_parts", "region", "registry",
-           "ru_lemma_key", "ru_name_tags"]
+           "ru_lemma_key", "ru_name_tags", "russian_country_lemmas"]
 
 #: The word for a national government, by language (a national adjective next to it gives
 #: "<Demonym> government": "die iranische Regierung", "le gouvernement français").
@@ -33,6 +33,8 @@ GOVERNMENT_WORDS = {
     "de": ("regierung",), "fr": ("gouvernement",), "es": ("gobierno",), "it": ("governo",),
     "ru": ("правительств",),
 }
+#: The word for "language" after a national adjective ("русский язык", "lingua italiana" aside).
+_LANGUAGE_WORDS = {"de": ("sprache",), "fr": ("langue",), "es": ("lengua", "idioma"), "it": ("lingua",), "ru": ("язык",)}
 _RU_ADJ_ENDINGS = ("ий", "ый", "ая", "яя", "ое", "ее", "ие", "ые", "ого", "его", "ой", "ей", "ому", "ему",
                    "ую", "юю", "ым", "им", "ом", "ем", "их", "ых", "ими", "ыми")
 _OBLAST = re.compile(r"([А-ЯЁ][а-яё-]+?)(?:ая|ой|ую|ий|ого|ому|ом|им)\s+(област|кра|округ)[а-яё]*", re.UNICODE)
@@ -164,11 +166,19 @@ def _ru_lemma(word: str) -> str:
 
 
 def ru_name_tags(word: str) -> frozenset[str]:
-    """'Name' / 'Surn' / 'Patr' / 'Geox' of the likeliest reading of a Russian word."""
+    """'Name' / 'Surn' / 'Patr' / 'Geox' / 'ADJF' of the likeliest reading of a Russian word."""
     from .lexicons import load_russian
 
     forms = load_russian().morph_vocab.parse(word)
-    return frozenset(g for g in ("Name", "Surn", "Patr", "Geox") if forms and g in forms[0].tag)
+    return frozenset(g for g in ("Name", "Surn", "Patr", "Geox", "ADJF") if forms and g in forms[0].tag)
+
+
+@lru_cache(maxsize=1)
+def russian_country_lemmas() -> Mapping[str, str]:
+    """Russian CLDR country names by their lemmas ("Северной Кореи" -> KP)."""
+    from babel import Locale
+
+    return {ru_lemma_key(name): code for code, name in Locale("ru").territories.items() if len(code) == 2 and code.isalpha()}
 
 
 def ru_lemma_key(surface: str) -> str:
@@ -204,6 +214,9 @@ def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
         word = text[s:e].rstrip(".")
         e = s + len(word)
         cc = forms.get(fold(word))
+        after = fold(text[e : e + 12].strip().split(" ")[0]) if text[e : e + 1] == " " else ""
+        if after.startswith(_LANGUAGE_WORDS.get(lang, ("-",))):
+            continue  # "русского языка", "in französischer Sprache": a language, not its country
         if cc is None and lang == "ru" and _is_cyrillic(word):
             cc = forms.get(fold(_ru_lemma(word)))  # "испанцами" -> "испанец"
         if cc is None or any(cs <= s < ce for cs, ce in covered):

@@ -21,10 +21,12 @@ from collections.abc import Collection
 
 from shared.aliases import fold
 
+from .foreign_names import GOVERNMENT_WORDS
+from .gazetteer import Gazetteer, GeoEntry
 from .records import Analysis
 from .translit import GIVEN_NAMES
 
-__all__ = ["after_given_name", "capital_subject", "club_article", "clubs_over_cities", "is_dateline", "quoted_titles"]
+__all__ = ["after_given_name", "capital_subject", "club_article", "clubs_over_cities", "governments", "is_dateline", "quoted_titles"]
 
 _QUOTED = re.compile(r"«([^»\n]{1,120})»")
 _RU_GIVEN = frozenset(fold(k) for k in GIVEN_NAMES)
@@ -121,3 +123,17 @@ def clubs_over_cities(a: Analysis, clubs: Collection[str], locatives: Collection
         else:
             keep.append(mention)
     a.place_mentions[:] = keep
+
+
+def governments(a: Analysis, gazetteer: Gazetteer, name: str, entry: GeoEntry | None, text: str,
+                toks: list[tuple[int, int]], i: int, j: int, lang: str) -> None:
+    """A capital opening a clause stands for its government too ("Moscou a accusé"), as does a
+    country after the word for government ("правительства России", "Regierung Frankreichs")."""
+    if capital_subject(text, toks, i, j, lang):
+        capital = next((e for e, alt in gazetteer.candidates(name) if e.is_capital and not alt), None)
+        capital = capital or (entry if entry is not None and entry.is_capital else None)
+        if capital is not None and capital.country_code:
+            a.add_actor(gazetteer.government_name(capital.country_code), "organisation", toks[i][0], toks[j - 1][1], "rule", 0.7)
+    elif entry is not None and entry.feature == "country" and entry.country_code and i > 0 \
+            and fold(text[toks[i - 1][0] : toks[i - 1][1]]).startswith(GOVERNMENT_WORDS.get(lang, ("-",))):
+        a.add_actor(gazetteer.government_name(entry.country_code), "organisation", toks[i - 1][0], toks[j - 1][1], "rule", 0.7)

@@ -32,7 +32,7 @@ from .gazetteer import Gazetteer, GeoEntry
 from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
-from .ml_rules import after_given_name, capital_subject, club_article, clubs_over_cities, is_dateline, quoted_titles
+from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
 from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
 from .translit import closest_name, transliterate
@@ -110,8 +110,13 @@ class MultilingualPipeline:
         """An inflected Russian name by its lemmas ("Ближнем Востоке", "Гидрометцентра"), and an
         oblast or krai by its capital ("Оренбургской области" -> Orenburg Oblast)."""
         lemmas = foreign_names.ru_lemma_key(surface)
-        hit = self._lookup(surface, lemmas, "ru", min_population) if lemmas != fold(surface) else None
-        if hit is None and lemmas != fold(surface):
+        if lemmas == fold(surface) or (" " not in surface and "ADJF" in foreign_names.ru_name_tags(surface)):
+            return None  # "Северной" alone is no town Severny
+        cc = foreign_names.russian_country_lemmas().get(lemmas)
+        if cc is not None and cc in self.gazetteer.countries:
+            return Hit("place", self.gazetteer.countries[cc].name, self.gazetteer.countries[cc])
+        hit = self._lookup(surface, lemmas, "ru", min_population)
+        if hit is None:
             rec = self.registry.lookup(lemmas) or foreign_names.registry("ru").lookup(lemmas)
             hit = Hit(rec.type, rec.canonical) if rec is not None and rec.type in ("person", "organisation") else None
         parts = foreign_names.oblast_parts(surface) if hit is None else None
@@ -211,19 +216,10 @@ class MultilingualPipeline:
         return entry is not None and entry.feature == "city"
 
     def _context(self, a: Analysis, hit: Hit, text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> None:
-        """A capital opening a clause stands for its government too, as does a country after the word
-        for government; in Russian a body named with its country in the genitive ("МИД России")
-        names the country as well."""
-        if hit.kind == "place" and capital_subject(text, toks, i, j, lang):
-            capital = next((e for e, alt in self.gazetteer.candidates(hit.name) if e.is_capital and not alt), None)
-            capital = capital or (hit.entry if hit.entry is not None and hit.entry.is_capital else None)
-            if capital is not None and capital.country_code:
-                name = self.gazetteer.government_name(capital.country_code)
-                a.add_actor(name, "organisation", toks[i][0], toks[j - 1][1], "rule", 0.7)
-        elif hit.kind == "place" and hit.entry is not None and hit.entry.feature == "country" and i > 0 and hit.entry.country_code \
-                and fold(text[toks[i - 1][0] : toks[i - 1][1]]).startswith(foreign_names.GOVERNMENT_WORDS.get(lang, ("-",))):
-            # "правительства России", "Regierung Frankreichs": that country's government
-            a.add_actor(self.gazetteer.government_name(hit.entry.country_code), "organisation", toks[i - 1][0], toks[j - 1][1], "rule", 0.7)
+        """Governments a place stands for (ml_rules.governments); in Russian a body named with its
+        country in the genitive ("МИД России") names the country as well."""
+        if hit.kind == "place":
+            governments(a, self.gazetteer, hit.name, hit.entry, text, toks, i, j, lang)
         elif hit.kind == "organisation" and lang == "ru" and j - i >= 2:
             last = text[toks[j - 1][0] : toks[j - 1][1]]
             country = self._russian(last, ENRICH_FOREIGN_CITY_MIN_POPULATION)

@@ -47,9 +47,11 @@ def _word(word: str) -> str:
     for k, ch in enumerate(low):
         if ch == "е" and (k == 0 or (low[k - 1] in _VOWELS and low[k - 1] != "и")):  # Гергиев -> Gergiev
             out.append("ye")
+        elif ch == "й" and 0 < k < len(low) - 1 and low[k - 1] in _VOWELS and low[k + 1] not in _VOWELS:
+            out.append("i")  # Шойгу -> Shoigu, Айвазовский -> Aivazovsky, Хинштейн -> Khinshtein
         else:
             out.append(_TABLE.get(ch, ch))
-    latin = "".join(out).replace("shteyn", "shtein")  # Хинштейн -> Khinshtein, as German-born names are written
+    latin = "".join(out)
     if latin.endswith("iya") and len(latin) > 4:
         latin = latin[:-3] + "ia"  # Анастасия -> Anastasia, Виктория -> Viktoria
     return latin[:1].upper() + latin[1:] if word[:1].isupper() else latin

@@ -130,6 +130,8 @@ def test_transliteration() -> None:
     assert transliterate("Юрий Щербаков") == "Yuri Shcherbakov"  # the given name as the wires spell it
     assert transliterate("Сергей Александровский") == "Sergei Aleksandrovsky"  # the surname letter by letter
     assert transliterate("Алексей Юрьев") == "Alexei Yuryev"
+    assert transliterate("Сергей Шойгу") == "Sergei Shoigu"  # й between a vowel and a consonant is i
+    assert transliterate("Андрей Мостовой") == "Andrei Mostovoy"
     assert transliterate("Санкт-Петербург") == "Sankt-Peterburg"
 
 
