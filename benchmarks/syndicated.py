@@ -12,7 +12,9 @@ stream instead has unique originals and a known share of real copies:
   vocabulary and length, what the model's cost depends on, stay the page's. Each carries a
   wire footer line.
 * **copies**: an earlier original (at least ``lag`` posts earlier, so its enrichment is done
-  when the copy arrives, as with real syndication minutes later), word for word, under its
+  when the copy arrives, as with real syndication minutes later: 150 posts, as the stages'
+  consumers take hundreds of records from one partition before the next, so a copy only a
+  few dozen posts behind can reach enrich before its original), word for word, under its
   own URL and source, with the footer line changed ("... via <outlet>"): what clean marks
   ``duplicate_of`` the original.
 
@@ -64,7 +66,7 @@ def distinct_pages(pages: list[Any], most: float = 0.12) -> list[Any]:
     return [p for p in pages if jaccard_estimate(vary(p.body, "probe-a"), vary(p.body, "probe-b")) <= most]
 
 
-def stream(pages: list[Any], n: int, run: str, share: float = 0.3, lag: int = 60) -> list[Post]:
+def stream(pages: list[Any], n: int, run: str, share: float = 0.3, lag: int = 150) -> list[Post]:
     """``n`` posts, ``round(share * n)`` of them copies, all at positions ``>= lag``, each copying
     an original at least ``lag`` positions before it; deterministic in (pages, n, run)."""
     pages = distinct_pages(pages)
