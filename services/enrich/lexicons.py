@@ -18,6 +18,9 @@ LEXICON_LANGUAGES = ("de", "fr", "es", "it", "ru")
 #: Cities this big are found by a foreign name; the caller asks for more where a capitalised word
 #: is likelier a common noun (German), as for primary names.
 _FOREIGN_NAME_MIN_POPULATION = 100_000
+#: Sentences (morphology) or texts (NER) per natasha model call; measured 8 -> 32 -> 128 on the dev
+#: set's Russian news: 29 -> 55 -> 38 texts/s.
+_RUSSIAN_BATCH = 32
 _FR_EXCLUDE = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 
@@ -41,7 +44,9 @@ def load_russian() -> _Russian:
     from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
 
     emb = NewsEmbedding()
-    return _Russian(Segmenter(), MorphVocab(), NewsMorphTagger(emb), NewsNERTagger(emb))
+    morph, ner = NewsMorphTagger(emb), NewsNERTagger(emb)
+    morph.batch_size = ner.batch_size = _RUSSIAN_BATCH  # slovnet's default 8: ~2x slower on a batch of news
+    return _Russian(Segmenter(), MorphVocab(), morph, ner)
 
 
 def russian_docs(texts: list[str]) -> list[Any]:
