@@ -25,7 +25,7 @@ from .gazetteer import GeoEntry
 from .records import load_data
 
 __all__ = ["GOVERNMENT_WORDS", "clubs", "clubs_after_article", "given_names", "national", "national_mentions", "oblast_parts", "region", "registry",
-           "ru_lemma_key", "ru_name_tags", "russian_country_lemmas"]
+           "ru_lemma_key", "ru_name_tags", "russian_country_lemmas", "russian_given"]
 
 #: The word for a national government, by language (a national adjective next to it gives
 #: "<Demonym> government": "die iranische Regierung", "le gouvernement français").
@@ -104,6 +104,16 @@ def national(lang: str) -> Mapping[str, str]:
 def given_names() -> frozenset[str]:
     """Folded common given names (``data/given-names.json``)."""
     return frozenset(fold(n) for n in load_data("given-names.json")["names"])
+
+
+@lru_cache(maxsize=1)
+def _russian_given() -> frozenset[str]:
+    return frozenset(fold(n) for n in load_data("given-names.json")["russian"])
+
+
+def russian_given(word: str) -> bool:
+    """A common Russian given name, in any case ("Тимура", "Эльвиры")."""
+    return fold(word) in _russian_given() or fold(_ru_lemma(word)) in _russian_given()
 
 
 @lru_cache(maxsize=8)

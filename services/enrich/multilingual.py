@@ -333,7 +333,10 @@ class MultilingualPipeline:
                 continue  # "ministri degli Esteri del G7", "sono riuniti"
             if hit is None and kind == "person":
                 base = normal or surface
-                hit = Hit("person", closest_name(transliterate(base), self._persons()) if lang == "ru" else base)
+                latin = closest_name(transliterate(base), self._persons()) if lang == "ru" else base
+                if lang == "ru" and " " in base and self.registry.lookup(latin) is None and not foreign_names.russian_given(base.split()[0]):
+                    continue  # a foreign name in Cyrillic: its letter-by-letter Latin would be wrong
+                hit = Hit("person", latin)
             elif hit is None and kind == "organisation" and lang != "ru" and fold(surface) not in stop_words(lang) \
                     and not self.words.portfolio(text, toks, s, lang):
                 hit = Hit("organisation", surface)
