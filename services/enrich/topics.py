@@ -24,6 +24,8 @@ from importlib import resources
 from shared.models import Actor, Topic
 
 from .topics_lexicon import Lexicon
+from .topics_lexicon import title_length as _title_length
+from .topics_model import TopicModel, features
 
 THRESHOLD = 0.35
 RELATIVE_FLOOR = 0.3
@@ -34,6 +36,9 @@ _MAX_TOPICS = 8
 # topics are kept. A top level's *score* is its whole subtree's evidence, so the primary (first)
 # topic is the top level with the most evidence, wherever in its subtree the terms sit.
 _PROPAGATION = 0.6
+# Probability the model needs to add a top level the lexicon did not keep (or to give a topic
+# to a text with no lexicon evidence at all).
+_MODEL_ALONE = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class TopicClassifier:
     for that language). A language without a list gets topics from entity evidence only.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, model: bool = False) -> None:
         base = resources.files(__package__).joinpath("data")
         raw = json.loads(base.joinpath("topics.json").read_text("utf-8"))
         self.nodes: dict[str, _Node] = {}
@@ -72,6 +77,12 @@ class TopicClassifier:
         self._org_token_ev: dict[str, dict[str, float]] = ev["org_tokens"]
         self._role_ev: dict[str, dict[str, float]] = ev["roles"]
         self._depth_cache: dict[str, list[str]] = {c: self._ancestors(c) for c in self.nodes}
+        # model=True: the English primary top level from the linear model (topics_model.py).
+        # Off by default: on the held-out section-filed articles it scored 0.908 against the
+        # lexicon's 0.942 (tests/data/topics-README.md), so the stage keeps the lexicon.
+        self.model = TopicModel.load() if model else None
+        if self.model is not None and set(self.model.classes) - set(self.nodes):
+            raise ValueError(f"topic model: unknown codes {sorted(set(self.model.classes) - set(self.nodes))}")
 
     @property
     def languages(self) -> frozenset[str]:
@@ -124,6 +135,48 @@ class TopicClassifier:
                             raw[code] = raw.get(code, 0.0) + ew
         return raw
 
+    @staticmethod
+    def scale(words: Sequence[str]) -> float:
+        """Length factor of the score saturation (longer articles need more evidence)."""
+        n = max(1, sum(1 for w in words if w.isalpha()))
+        return _K * max(1.0, math.sqrt(n / 100.0))
+
+    def subtree_scores(self, own: dict[str, float]) -> dict[str, float]:
+        """Raw scores summed per top level (a top level collects all of its subtree's evidence)."""
+        subtree: dict[str, float] = {}
+        for code, value in own.items():
+            top = self.top_level(code)
+            subtree[top] = subtree.get(top, 0.0) + value
+        return subtree
+
+    def term_counts(self, words: Sequence[str], language: str | None = "en") -> dict[str, float]:
+        """Plain count of single-word terms per top level (no weights, no cap): the keyword count."""
+        lex = self.lexicon(language)
+        counts: dict[str, float] = {}
+        for w in words:
+            for code, _weight, _term in lex.word_matches(w):
+                top = self.top_level(code)
+                counts[top] = counts.get(top, 0.0) + 1.0
+        return counts
+
+    def model_primary(
+        self,
+        words: Sequence[str],
+        actors: Sequence[Actor],
+        own: dict[str, float],
+        title_length: int | None,
+    ) -> tuple[str, float] | None:
+        """(top level, probability) the English model puts first; None without a model."""
+        if self.model is None:
+            return None
+        title_end = _title_length(words) if title_length is None else title_length
+        x = features(words, title_end, actors)
+        if not x and not own:
+            return None
+        probs = self.model.probabilities(x, self.subtree_scores(own), self.term_counts(words), self.scale(words))
+        code = min(probs, key=lambda c: (-probs[c], c))
+        return code, probs[code]
+
     def classify(
         self,
         words: Sequence[str],
@@ -137,7 +190,10 @@ class TopicClassifier:
         first ones are the title (None: up to the blank-line token if there is one, as spaCy
         keeps it); ``language`` picks the term list (see :meth:`lexicon`).
         """
+        actors = list(actors)
         own = self.raw_scores(words, actors, language, title_length)
+        lang = (language or "en").lower().split("-")[0]
+        chosen = self.model_primary(words, actors, own, title_length) if lang == "en" else None
         # total: what decides whether a topic is kept (a subtopic passes a share of its evidence
         # up, per level); subtree: everything under a top level, which ranks the top levels
         total: dict[str, float] = dict.fromkeys(self.nodes, 0.0)
@@ -148,12 +204,11 @@ class TopicClassifier:
             subtree[chain[-1]] = subtree.get(chain[-1], 0.0) + value
             for depth, anc in enumerate(chain[1:], start=1):
                 total[anc] += value * _PROPAGATION**depth
-        n = max(1, sum(1 for w in words if w.isalpha()))
-        scale = _K * max(1.0, math.sqrt(n / 100.0))
+        scale = self.scale(words)
         best_top = max((v for c, v in total.items() if self.nodes[c].parent is None), default=0.0)
-        if best_top <= 0.0:
-            return []
-        primary = min(subtree, key=lambda c: (-subtree[c], c))
+        if best_top <= 0.0 and (chosen is None or chosen[1] < _MODEL_ALONE):
+            return []  # no lexicon evidence: the model alone must be confident
+        primary = chosen[0] if chosen is not None else min(subtree, key=lambda c: (-subtree[c], c))
         kept: list[Topic] = []
         for code, value in total.items():
             node = self.nodes[code]
@@ -170,7 +225,12 @@ class TopicClassifier:
                 if value < SUBTOPIC_RELATIVE_FLOOR * total[top]:
                     continue
             kept.append(Topic(id=code, label=node.label, parent=node.parent, score=round(score, 3), method="lexicon"))
-        kept.sort(key=lambda t: (-t.score, t.id))
+        if chosen is not None and chosen[1] >= _MODEL_ALONE and all(t.id != primary for t in kept):
+            node = self.nodes[primary]
+            kept.append(Topic(id=primary, label=node.label, parent=None, score=round(chosen[1], 3), method="model"))
+        # the model's primary top level first, then by score (the lexicon's primary is first
+        # by score already)
+        kept.sort(key=lambda t: (chosen is None or t.id != primary, -t.score, t.id))
         # Keep the hierarchy consistent: a subtopic only with its top-level topic present.
         ids = {t.id for t in kept}
         kept = [t for t in kept if self.top_level(t.id) in ids]
