@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import corpus as corpus_mod
+from benchmarks import workers as workers_mod
 from benchmarks.infra import (
     ES_URL,
     KAFKA,
@@ -275,6 +276,11 @@ class Bench:
                             "index": (STORIED, None, self.index_events())}[stage]
         prefix, alias = f"bench{self.tag}-{label}.", self.res.alias(f"bench-{self.tag}-{label}")
         settings = self.res.topics(prefix)
+        procs, group_wait = [], None
+        if workers > 1:  # all in the group before the input exists: no rebalance, no start-up in the window
+            procs = [self.res.start(stage, self.env(prefix, alias), self.log_dir, f"-{label}-{k}")
+                     for k in range(workers)]
+            group_wait = workers_mod.wait_group(procs, src.partitions, timeout=300)
         self.preload(settings, src, events)
         n = len(events)
         dlq_name = topic(settings, DEAD_LETTER).name
@@ -282,7 +288,8 @@ class Bench:
         consumer = assigned_consumer(watch)
         admin, group = KafkaAdminClient(bootstrap_servers=KAFKA.split(",")), f"{prefix}newsflow-{stage}"
         log(f"stage {label}: {n} events preloaded; starting {workers} process(es)")
-        procs = [self.res.start(stage, self.env(prefix, alias), self.log_dir, f"-{label}-{k}") for k in range(workers)]
+        procs = procs or [self.res.start(stage, self.env(prefix, alias), self.log_dir, f"-{label}-{k}")
+                          for k in range(workers)]
         seen: dict[str, int] = {}
         dead = 0
         indexed, t_done = 0, None
@@ -341,6 +348,13 @@ class Bench:
             out.update(outputs=len(ts), first_batch=n_first, seconds=span,
                        rate=(len(ts) - n_first) / span if span > 0 and len(ts) > n_first else None,
                        method="(outputs - first batch) / (last - first output timestamp)")
+            if workers > 1:  # from the moment every worker has written its first batch
+                since = max(workers_mod.first_batch_at(p.log_path.read_text(errors="replace"), stage) or 0
+                            for p in procs)
+                rate, counted, span = workers_mod.steady_rate(ts, since)
+                out.update(rate=rate, counted=counted, seconds=span, group_wait_s=group_wait,
+                           method="outputs after every worker's first batch / (last output - that batch); "
+                                  "workers joined before the input was written (benchmarks/workers.py)")
         log(f"stage {label}: {out.get('rate') or 0:.1f} art/s, RSS {out['peak_rss_mb']} MB, dlq {dead}")
         return out
 
