@@ -21,7 +21,7 @@ name. Each model is loaded once per process, on first use.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shared.aliases import AliasRegistry, fold
@@ -44,6 +44,9 @@ _MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "LO
 #: A model-labelled place may be a smaller city than a scanned word may.
 _MODEL_CITY_MIN_POPULATION = 15_000
 _ROMANCE_CITY_MIN_POPULATION = 100_000
+#: English names the shared gazetteer keeps in the local form (an English article's "Sevilla" is
+#: the club's city as written): in the other languages, the common English name.
+_EXONYMS = {2510911: "Seville"}
 _LANGUAGE_COUNTRIES = {"de": ("DE",), "fr": ("FR",), "es": ("ES",), "it": ("IT",), "ru": ("RU",)}
 
 
@@ -99,7 +102,8 @@ class MultilingualPipeline:
             return Hit("place", area.name, area)
         for entry, alternate in self.gazetteer.candidates(surface):
             if not alternate and (entry.feature != "city" or entry.population >= min_population):
-                return Hit("place", surface)
+                english = _EXONYMS.get(entry.geonameid or 0)  # the largest namesake comes first
+                return Hit("place", english, replace(entry, name=english)) if english else Hit("place", surface)
         gid = foreign_city_names().get(key)
         city = self.gazetteer.city_by_id(gid) if gid is not None else None
         if city is not None and city.population >= min(min_population, ENRICH_FOREIGN_CITY_MIN_POPULATION):
