@@ -45,17 +45,20 @@ def rows(r: dict[str, Any]) -> list[dict[str, str]]:
             _f(ratio, "", 2), f">= {TARGETS['enrich']}", judge(None if ratio is None else ratio >= TARGETS["enrich"]))
     i = stages.get("index")
     if i:
-        if i.get("raw_rate"):  # raw passes interleaved with the stage's runs (benchmarks.index_bench.paired)
-            raw_rate, how = i["raw_rate"], f"best of {len(i['raw_rates'])} interleaved"
-        else:
-            raw_rate, how = bulk and bulk["rate"], "limits section"
+        # the fastest raw pass of the run: interleaved with the stage's runs (index_bench.paired)
+        # or the limits section's, whichever was faster, so a slow raw minute never flatters it
+        raws = [(i["raw_rate"], f"best of {len(i['raw_rates'])} interleaved")] if i.get("raw_rate") else []
+        raws += [(bulk["rate"], "limits section")] if bulk else []
+        raw_rate, how = max(raws) if raws else (None, "")
         ratio = i["rate"] / raw_rate if raw_rate and i.get("rate") else None
-        row(f"index stage alone / raw ES helpers.bulk of the same documents ({how})", _f(i["rate"], " art/s"),
+        row(f"index stage alone (best of {len(i.get('runs_rates') or [1])}) / raw ES helpers.bulk of the same "
+            f"documents (fastest pass of the run: {how})", _f(i["rate"], " art/s"),
             _f(raw_rate, " art/s"), _f(ratio, "", 2), f">= {TARGETS['index']}",
             judge(None if ratio is None else ratio >= TARGETS["index"]))
         if i.get("raw_rate") and bulk and i.get("rate"):
-            row("index stage alone / the limits section's raw bulk (same documents, measured minutes apart)",
-                _f(i["rate"], " art/s"), _f(bulk["rate"], " art/s"), _f(i["rate"] / bulk["rate"], "", 2), "", "info")
+            row("index: raw helpers.bulk, interleaved best / limits section (same documents, minutes apart)",
+                _f(i["raw_rate"], " art/s"), _f(bulk["rate"], " art/s"), _f(i["raw_rate"] / bulk["rate"], "", 2), "",
+                "info")
         if i.get("round_ratios"):
             row("index: each round's stage run / raw pass (the spread is the machine's noise)",
                 ", ".join(f"{a:.0f}/{b:.0f}={a / b:.2f}" for a, b in zip(i["runs_rates"], i["raw_rates"])),

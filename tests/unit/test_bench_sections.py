@@ -118,3 +118,24 @@ def test_a_named_server_elsewhere_is_never_replaced_by_a_local_one(monkeypatch: 
     monkeypatch.setattr(infra.subprocess, "run", lambda *a, **k: pytest.fail("must not start anything"))
     with pytest.raises(RuntimeError, match="not the local launcher's address"):
         infra.start_servers()
+
+
+def test_the_index_ratio_is_taken_against_the_fastest_raw_pass_of_the_run() -> None:
+    stage = {"rate": 900.0, "runs_rates": [900.0, 700.0], "raw_rate": 1000.0, "raw_rates": [1000.0, 800.0],
+             "round_ratios": [0.9, 0.875], "peak_rss_mb": [200.0]}
+    for limits_rate, ratio, verdict in ((1500.0, "0.60", "FAIL"), (950.0, "0.90", "PASS")):
+        table = rows({"n": 1, "stages": {"index": stage}, "limit_bulk": {"rate": limits_rate, "mb_per_s": 1.0,
+                                                                        "chunk": 500}})
+        (row,) = [r for r in table if r["check"].startswith("index stage alone (best")]
+        assert (row["ratio"], row["result"]) == (ratio, verdict)
+
+
+def test_the_syndicated_row_judges_reuse_on_against_off() -> None:
+    def load(rate: float) -> dict[str, object]:
+        return {"throughput": rate, "marked_duplicate": 90, "reused": 90, "copies": 90}
+
+    for on, verdict in ((4.0, "PASS"), (3.5, "FAIL")):
+        syn = {"share": 0.3, "loads": {"on": [load(on)], "off": [load(2.8)]}, "rate_on": on, "rate_off": 2.8,
+               "ratio": on / 2.8, "round_ratios": [on / 2.8]}
+        (row,) = [r for r in rows({"n": 1, "syndicated": syn}) if r["check"].startswith("e2e, 30% syndicated")]
+        assert row["result"] == verdict
