@@ -269,18 +269,7 @@ class Query:
         """``(centroid(story), names(story), member_bound(story))`` in one call: the per-candidate
         price on short articles is mostly calls and look-ups, not arithmetic."""
         v = self._index.vectors(story.story_id)
-        w, n = self._words, self._names
-        centroid = w.cosine(v.words)
-        names = n.cosine(v.names)
-        if w.norm == 0.0 or v.member_min_norm == 0.0:
-            return centroid, names, 0.0
-        top, idf2 = v.member_max, w.idf2
-        dot = 0.0
-        for term, weight in w.tf.items():
-            theirs = top.get(term)
-            if theirs is not None:
-                dot += weight * theirs * idf2[term]
-        return centroid, names, dot / (w.norm * v.member_min_norm) * (1.0 + 1e-9)
+        return self._words.cosine(v.words), self._names.cosine(v.names), self._bound(v)
 
     def member_bound(self, story: StoryRecord) -> float:
         """At least :meth:`member` (never less), at the cost of one cosine instead of one per member.
@@ -288,7 +277,9 @@ class Query:
         Each member's dot product is at most the article's against the members' largest tf per
         term, and its norm at least the smallest member norm; the factor covers rounding.
         """
-        v = self._index.vectors(story.story_id)
+        return self._bound(self._index.vectors(story.story_id))
+
+    def _bound(self, v: _Vectors) -> float:
         side = self._words
         if side.norm == 0.0 or v.member_min_norm == 0.0:
             return 0.0
