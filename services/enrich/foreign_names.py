@@ -146,21 +146,26 @@ def clubs() -> frozenset[str]:
     return frozenset(e["canonical"] for e in load_data("aliases-multilingual.json")["entries"] if e.get("club"))
 
 
-@lru_cache(maxsize=1)
-def _regions() -> Mapping[str, GeoEntry]:
+@lru_cache(maxsize=2)
+def _regions(cyrillic: bool = True) -> Mapping[str, GeoEntry]:
+    """Folded name -> region; with ``cyrillic`` also Russian names by their lemma keys, which
+    needs natasha's morphology: only a Cyrillic key asks for that index, so an article in a
+    gazetteer-only language never loads it (a lemma key is Cyrillic, a Latin key finds the same
+    region in both indexes)."""
     out: dict[str, GeoEntry] = {}
     for r in load_data("regions-multilingual.json")["regions"]:
         entry = GeoEntry(name=r["name"], feature="region", country_code=r["country_code"])
         for surface in (r["name"], *r["aliases"]):
-            out.setdefault(fold(surface), entry)
-            if _is_cyrillic(surface):
+            if cyrillic or not _is_cyrillic(surface):
+                out.setdefault(fold(surface), entry)
+            if cyrillic and _is_cyrillic(surface):
                 out.setdefault(ru_lemma_key(surface), entry)
     return out
 
 
 def region(key: str) -> GeoEntry | None:
     """A region, sea, range or continent by folded name (or Russian lemma key)."""
-    return _regions().get(key)
+    return _regions(_is_cyrillic(key)).get(key)
 
 
 def _is_cyrillic(text: str) -> bool:
