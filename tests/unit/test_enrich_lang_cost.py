@@ -4,6 +4,7 @@ only the sentences that may hold a name, and a gazetteer-only language loads no 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,26 @@ print(json.dumps({"actors": [a.name for a in r.actors], "places": [p.name for p 
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert not got["natasha"] and not got["fr"]
     assert {"Seoul", "North Korea"} <= set(got["places"]) and "Joe Biden" in got["actors"]
+
+
+def test_russian_model_runs_numpy_blas_on_one_thread() -> None:
+    """natasha's small matrices: a second OpenBLAS thread only spins (half the CPU per article)."""
+    code = """
+import ctypes, os
+from pathlib import Path
+import numpy
+from services.enrich.lexicons import load_russian
+lib = next((Path(numpy.__file__).parent.parent / "numpy.libs").glob("*openblas*.so*"))
+blas = ctypes.CDLL(str(lib))
+get = next(getattr(blas, n) for n in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads") if hasattr(blas, n))
+before = get()
+load_russian()
+print(before, get())
+"""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300, env=env)
+    before, after = map(int, out.stdout.split()[-2:])
+    assert after == 1, (before, after)
+    pinned = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+                            env={**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert pinned.stdout.split()[-2:] == ["2", "2"]  # an explicit setting wins
