@@ -8,7 +8,6 @@ import sys
 from datetime import UTC, datetime
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from services.index.logic import Document, index_json
 from services.index.writer import bulk_write
@@ -16,19 +15,18 @@ from shared.es import STORIES_INDEX_BODY, ensure_index, make_client, stories_ali
 from shared.logs import setup_logging
 from shared.models import StoriedArticle
 from shared.service import exit_with, run_stream_stage
-from shared.settings import StageSettings
+from shared.settings import StageSettings, metrics_port_setting
 from shared.stream.steps import Step, Transform
 from shared.topics import STORIED
 
 
-class IndexSettings(StageSettings):
+class IndexSettings(StageSettings, env_prefix="NEWSFLOW_INDEX_"):
     """Index service settings (env prefix NEWSFLOW_INDEX_)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_INDEX_", frozen=True, extra="ignore")
     # 500 (was 200): Elasticsearch indexes a fuller bulk with less overhead per document; the
     # request is still split at INDEX_MAX_BULK_BYTES (shared/limits.py)
     batch_size: int = Field(default=500, description="Documents per batch (one bulk request, unless too big)")
-    metrics_port: int = Field(default=9103, description="Prometheus /metrics port (0: off)")
+    metrics_port: int = metrics_port_setting(9103)
 
 
 def tune_runtime() -> None:

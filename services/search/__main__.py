@@ -6,7 +6,6 @@ import logging
 
 import uvicorn
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from services.search.app import create_app
 from shared.alias_store import LiveRegistry
@@ -18,10 +17,9 @@ from shared.settings import CommonSettings
 log = logging.getLogger(__name__)
 
 
-class SearchSettings(CommonSettings):
+class SearchSettings(CommonSettings, env_prefix="NEWSFLOW_SEARCH_"):
     """Search service settings (env prefix NEWSFLOW_SEARCH_)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_SEARCH_", frozen=True, extra="ignore")
     host: str = Field(default="127.0.0.1", description="HTTP bind address")
     port: int = Field(default=8000, description="HTTP port")
 

@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from kafka import KafkaProducer
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from services.stories.durable import TransactionalRecords, state_producer
 from services.stories.logic import ClusterSettings, StoryClusterer
@@ -31,7 +30,7 @@ from shared.limits import STORY_WINDOW
 from shared.logs import setup_logging
 from shared.models import StoryState
 from shared.service import exit_with, run_stream_stage
-from shared.settings import StageSettings
+from shared.settings import StageSettings, metrics_port_setting
 from shared.state import CompactedTable, dead_letter_poison
 from shared.stream.processor import StateWrite
 from shared.stream.produce import ProduceTo
@@ -41,12 +40,11 @@ from shared.topics import ENRICHED, STORIED, STORY_STATE
 log = logging.getLogger(__name__)
 
 
-class StoriesSettings(StageSettings):
+class StoriesSettings(StageSettings, env_prefix="NEWSFLOW_STORIES_"):
     """Stories service settings (env prefix NEWSFLOW_STORIES_)."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_STORIES_", frozen=True, extra="ignore")
     batch_size: int = Field(default=64, description="Messages per poll")
-    metrics_port: int = Field(default=9105, description="Prometheus /metrics port (0: off)")
+    metrics_port: int = metrics_port_setting(9105)
     window_hours: float = Field(default=STORY_WINDOW.total_seconds() / 3600, gt=0,
                                 description="Hours a story stays open after its last article (event time); "
                                             "older stories and assignments leave the state")
