@@ -129,3 +129,25 @@ def test_idempotent(line: str) -> None:
 
 def test_normalise_unicode_keeps_newlines() -> None:
     assert normalise_unicode("a\r\nb\u2028c") == "a\nb\nc"
+
+
+def test_every_space_separator_becomes_a_space_and_every_control_character_goes() -> None:
+    """The two character classes against Unicode's own categories, over the whole BMP."""
+    import unicodedata
+
+    from services.clean.boilerplate import normalise_unicode
+
+    for cp in range(0x10000):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat == "Zs" or ch == "\t":
+            want = " "
+        elif ch == "\n":
+            want = "\n"
+        elif cat in ("Cc", "Cs"):
+            want = ""
+        else:
+            continue
+        if cp in (0x0B, 0x0C, 0x0D, 0x85):
+            want = "\n"  # line breaks, made newlines first
+        assert normalise_unicode(f"a{ch}b") == f"a{want}b", hex(cp)
