@@ -74,13 +74,22 @@ def rows(r: dict[str, Any]) -> list[dict[str, str]]:
             row("index stage alone: rate of each run (best counts)",
                 ", ".join(_f(x, "", 0) for x in i["runs_rates"]) + " art/s", "", "", "", "info")
     x2 = stages.get("enrich_x2")
-    if x2 and e and x2.get("rate") and e.get("rate"):
-        scale = x2["rate"] / e["rate"]
-        row("scale-out: 2 enrich workers / 1 worker", _f(x2["rate"], " art/s"), _f(e["rate"], " art/s"),
-            _f(scale, "", 2), f">= {TARGETS['workers_x2']} (2 cores)", judge(scale >= TARGETS["workers_x2"]))
+    singles = [s["rate"] for s in (e, stages.get("enrich_again")) if s and s.get("rate")]
+    if x2 and x2.get("rate") and singles:
+        one = max(singles)  # the faster single run, before or after the two workers
+        scale = x2["rate"] / one
+        row(f"scale-out: 2 enrich workers / 1 worker (faster of {len(singles)} single runs around it)",
+            _f(x2["rate"], " art/s"), _f(one, " art/s"), _f(scale, "", 2), f">= {TARGETS['workers_x2']} (2 cores)",
+            judge(scale >= TARGETS["workers_x2"]))
+        if len(singles) > 1:
+            row("scale-out: the single runs before / after (the spread is the machine's noise)",
+                " / ".join(_f(x, " art/s") for x in singles), "", "", "", "info")
     if e2e:
         full, half = e2e["full"], e2e["half"]
-        rates = {s: v["rate"] for s, v in stages.items() if v and v.get("rate") and s != "enrich_x2"}
+        rates = {s: v["rate"] for s, v in stages.items()
+                 if v and v.get("rate") and s not in ("enrich_x2", "enrich_again")}
+        if singles and "enrich" in rates:  # the faster single enrich run: the stricter slowest stage
+            rates["enrich"] = max(singles)
         slowest = min(rates, key=rates.get) if rates else None
         ratio = full["throughput"] / rates[slowest] if slowest else None
         row(f"e2e full speed ({full['searchable']}/{full['posted']} searchable) / slowest stage alone"
