@@ -25,6 +25,7 @@ from shared.kafka import topic
 from shared.settings import CommonSettings
 from shared.topics import DEAD_LETTER, decode
 from tests.cluster.conftest import infra
+from tests.cluster.memory import PeakMemory, cluster_nodes
 from tests.e2e.campaign import make_articles
 from tests.e2e.conftest import Pipeline
 from tests.integration.helpers import read_topic
@@ -133,6 +134,10 @@ def run_failures(p: Pipeline, feed: Feed) -> None:
     sender = threading.Thread(target=feed.send, args=(articles, 25.0), daemon=True)
     sender.start()
     rate = Rate(es, settings.index_alias)
+    nodes = cluster_nodes()
+    memory = PeakMemory(lambda: {**{c.name: c.pid() for c in nodes},
+                                 **{f"{stage}-{i + 1}": proc.pid for stage, procs in p.procs.items()
+                                    for i, proc in enumerate(procs) if proc.poll() is None}}).start()
     events: list[tuple[str, float]] = []
 
     def when_accepted(share: float) -> None:
@@ -172,6 +177,7 @@ def run_failures(p: Pipeline, feed: Feed) -> None:
         time.sleep(3)
     done = time.monotonic()
     rate.stop()
+    memory.stop()
     rewritten = sum(1 for i in feed.accepted if docs.get(i, 1) > 1)
     print("\n| sent | accepted | indexed | dead-lettered | lost | written more than once | secs |")
     print("|---|---|---|---|---|---|---|")
@@ -181,5 +187,7 @@ def run_failures(p: Pipeline, feed: Feed) -> None:
     for name, at in events:
         seconds = rate.recovery(at, done)
         print(f"| {name} | {'%.0f s' % seconds if seconds is not None else 'n/a'} |")
+    print("\nMemory per process (peak resident, sampled every 2 s):\n\n" + memory.table())
+    assert {c.name for c in nodes} <= set(memory.peak), "a broker or node was never seen running"
     assert len(feed.accepted) == N
     assert not missing, f"{len(missing)} accepted articles neither indexed nor dead-lettered"
