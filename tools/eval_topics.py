@@ -8,6 +8,7 @@
                                                    # the section-filed English articles (topics-sections-en.jsonl)
     python tools/eval_topics.py --orgs             # organisation F1 on tests/data/topics-orgs-ner.jsonl
     python tools/eval_topics.py --orgs --orgs-file tests/data/topics-orgs-ner-heldout.jsonl
+    python tools/eval_topics.py --orgs --orgs-file tests/data/ner-newswire-en.jsonl --split dev
 
 Topic items (``tests/data/topics-eval.jsonl``, written for newsflow, MIT): ``title``, ``body``,
 ``language``, ``section``, ``label`` (IPTC top level) and ``split`` (dev | heldout). An item is
@@ -182,7 +183,7 @@ def _prf(gold: list[Counter[Span]], pred: list[Counter[Span]], kind: str | None)
     return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
 
 
-def evaluate_orgs(path: Path, show_errors: bool) -> None:
+def evaluate_orgs(path: Path, show_errors: bool, split: str = "all") -> None:
     """Mention-level F1 per type: raw en_core_web_sm, the stage without the context pass, the stage.
 
     Items with offsets (``[surface, type, start, end]``) are matched on exact span and type;
@@ -192,19 +193,20 @@ def evaluate_orgs(path: Path, show_errors: bool) -> None:
     from services.enrich.logic import Enricher
 
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if split == "all" or r.get("split", split) == split]  # rows without a split: all
     exact = all(len(e) == 4 for r in rows for e in r["entities"])
     texts = [r["text"] for r in rows]
     gold = [Counter(_key(r["text"], e[2], e[3], e[1], True) if exact else (e[0], e[1]) for e in r["entities"]) for r in rows]
     enricher = Enricher()
     after = _mentions(enricher, texts, exact)
     real = english.type_organisations
-    english.type_organisations = lambda tokens, cands: (list(cands), frozenset())  # type: ignore[assignment]
+    english.type_organisations = lambda tokens, cands, *_a: (list(cands), frozenset())  # type: ignore[assignment]
     try:
         before = _mentions(enricher, texts, exact)
     finally:
         english.type_organisations = real
     raw = _raw_spacy(texts, exact)
-    print(f"{path.name}: {len(rows)} items, {sum(sum(g.values()) for g in gold)} gold mentions, "
+    print(f"{path.name} ({split}): {len(rows)} items, {sum(sum(g.values()) for g in gold)} gold mentions, "
           f"matched on {'exact span' if exact else 'surface'} and type")
     print(f"{'type':<14}" + "".join(f"{name:>26}" for name in ("raw en_core_web_sm", "stage without orgs pass", "stage")))
     for kind in ("organisation", "person", "place", None):
@@ -219,7 +221,8 @@ def evaluate_orgs(path: Path, show_errors: bool) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=("train", "dev", "heldout", "all"), default="dev")
+    ap.add_argument("--split", choices=("train", "dev", "heldout", "all"), default=None,
+                    help="topics: default dev; --orgs: rows of that split only (default all)")
     ap.add_argument("--errors", action="store_true")
     ap.add_argument("--entities", action="store_true")
     ap.add_argument("--sections", action="store_true", help="the section-filed articles (topics-sections-en.jsonl)")
@@ -227,9 +230,9 @@ def main() -> None:
     ap.add_argument("--orgs-file", type=Path, default=ORGS, help="NER set (default: the one the rules were written with)")
     args = ap.parse_args()
     if args.orgs:
-        evaluate_orgs(args.orgs_file, args.errors)
+        evaluate_orgs(args.orgs_file, args.errors, args.split or "all")
         return
-    evaluate_topics(args.split, args.errors, args.entities, SECTIONS if args.sections else TOPICS)
+    evaluate_topics(args.split or "dev", args.errors, args.entities, SECTIONS if args.sections else TOPICS)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from shared.aliases import AliasRegistry, fold
 
 from .english_spans import SpanRules
 from .gazetteer import Gazetteer
+from .newswire import WIRE_LABELS, wire_pass
 from .orgs import type_organisations
 from .records import Analysis, Cand, coarse, end_char, is_latin
 
@@ -109,10 +110,16 @@ class EnglishPipeline:
         a.lowers = [t.lower_ for t in a.tokens]
         covered = self.model_spans(a, ents)
         self.scan(a, covered)
-        a.cands, org_names = type_organisations([t.text for t in a.tokens], a.cands)
+        texts = [t.text for t in a.tokens]
+        a.cands = wire_pass(texts, a.cands, self.is_place)
+        a.cands, org_names = type_organisations(texts, a.cands, self.is_place)
         self.classify(a, org_names)
         self.link_persons(a)
         return a
+
+    def is_place(self, surface: str) -> bool:
+        """A country, state or region, or a city of at least 50,000 people, by that name."""
+        return any(e.feature != "city" or e.population >= 50_000 for e, _alt in self.gazetteer.candidates(surface))
 
     # ------------------------------------------------------------------ phases
 
@@ -175,7 +182,9 @@ class EnglishPipeline:
         votes: dict[str, Counter[str]] = defaultdict(Counter)
         surf = [text[doc[c.i].idx : end_char(doc, c.j)] for c in a.cands]
         for c, s in zip(a.cands, surf):
-            if not c.label.startswith("SCAN-"):
+            if c.label in WIRE_LABELS:  # "WIRE-place" votes "place"
+                votes[fold(s)][c.label[5:]] += 1
+            elif not c.label.startswith("SCAN-"):
                 votes[fold(s)][coarse(c.label)] += 1
         surnames = {lowers[c.j - 1] for c in a.cands if c.label == "PERSON" and c.j - c.i >= 2}
 
@@ -185,6 +194,9 @@ class EnglishPipeline:
             vote = votes.get(key)
             top = vote.most_common(1)[0][0] if vote else None
             label = c.label
+            if label in WIRE_LABELS:  # the wire layout fixed the type (newswire.py)
+                self._wired(a, c, s, start, end)
+                continue
             if key in org_names:  # a club, team or company by its context (orgs.py)
                 rec = self.registry.lookup(s)
                 name = rec.canonical if rec is not None and rec.type == "organisation" else s
@@ -240,6 +252,16 @@ class EnglishPipeline:
                 a.persons.append((c, s))
             elif effective == "organisation" and len(s) > 2:  # not "AI"
                 a.add_actor(s, "organisation", start, end, "model", 0.6, c.roles)
+
+    def _wired(self, a: Analysis, c: Cand, s: str, start: int, end: int) -> None:
+        if c.label == "WIRE-person":
+            a.persons.append((c, s))
+        elif c.label == "WIRE-place":
+            a.place_mentions.append((s, start, end, s, "gazetteer" if self.gazetteer.candidates(s) else "model", 0.8))
+        else:
+            rec = self.registry.lookup(s)
+            name = rec.canonical if rec is not None and rec.type == "organisation" else s
+            a.add_actor(name, "organisation", start, end, "rule", 0.75, c.roles)
 
     def _place(self, a: Analysis, c: Cand, s: str, start: int, label: str) -> None:
         doc, gaz = a.tokens, self.gazetteer

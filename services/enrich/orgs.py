@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from shared.aliases import fold
 
+from .newswire import LAYOUT_WORDS, WIRE_LABELS
 from .records import Cand
 
 _SCORE = re.compile(r"^\d{1,3}$")
@@ -88,6 +89,12 @@ COMPANY_BEFORE2 = frozenset({("shares", "of"), ("shares", "in"), ("stake", "in")
                              ("bought", "by"), ("sold", "to")})
 
 
+# legal-form words that end a company's full name ("Dell Computer Corp", "Deutsche Bank AG"): the
+# name without them, and its first word before an industry noun ("Dell" of "Dell Computer"), is
+# the company's short form in the same text, even where it is also a person's surname
+CORPORATE_SUFFIXES = frozenset("corp corporation co cos inc ag sa nv plc ltd group holdings".split())
+_INDUSTRY_NOUNS = frozenset("computer computers motor motors electronics airlines airways steel chemical chemicals".split())
+
 _RESULT_VERBS = frozenset("beat beats defeated thrashed stunned stun edged hammered routed overcame".split())
 
 
@@ -130,7 +137,7 @@ def _result_teams(toks: Sequence[str], low: Sequence[str]) -> list[tuple[int, in
     return out
 
 
-def _trimmed(c: Cand, toks: Sequence[str], low: Sequence[str]) -> tuple[int, int]:
+def _trimmed(c: Cand, toks: Sequence[str], low: Sequence[str], extend: bool = True) -> tuple[int, int]:
     """The span without a leading company noun ("Carmaker Volkswagen") or trailing words that are
     not part of a name ("Tottenham Hotspur face", "Manchester United 0-"), extended by an adjacent
     club word the model left out ("Real" + "Madrid", "Leicester" + "City")."""
@@ -145,6 +152,8 @@ def _trimmed(c: Cand, toks: Sequence[str], low: Sequence[str]) -> tuple[int, int
             j -= 1  # "Tottenham Hotspur face"; not "Lai Ching-te", whose last word follows a hyphen
         else:
             break
+    if not extend:
+        return i, j
     if i > 0 and low[i - 1] in CLUB_BEFORE and _is_cap(toks[i - 1]):
         i -= 1
     if j < len(toks) and low[j] in CLUB_AFTER and _is_cap(toks[j]):
@@ -169,9 +178,17 @@ def _repaired(
                 out.append(Cand(i, j, "ORG"))
                 taken.update(range(i, j))
             continue
+        if c.label in WIRE_LABELS:  # the wire layout fixed span and type (newswire.py)
+            out.append(c)
+            taken.update(range(c.i, c.j))
+            continue
         i, j = _trimmed(c, toks, low)
+        if out and (out[-1].i, out[-1].j) == (i, i + 1) and i < c.i and out[-1].label not in WIRE_LABELS:
+            taken.discard(out.pop().i)  # "Sporting" + "Gijon": the club word was a candidate of its own
         if any(k in taken for k in range(i, j)):
-            i, j = c.i, c.j  # an extension would overlap the previous candidate
+            i, j = _trimmed(c, toks, low, extend=False)  # an extension would overlap the previous candidate
+            if any(k in taken for k in range(i, j)):
+                i, j = c.i, c.j
         label = "ORG" if (i, j) in teams else c.label  # "Manchester United 0-" was a PERSON
         if label == "ORG" and i > 1 and (low[i - 2], low[i - 1]) in _PLAYER_BEFORE2 and j - i >= 2:
             label = "PERSON"  # "goals from Vinicius Junior"
@@ -182,7 +199,7 @@ def _repaired(
             out.append(Cand(i, j, "ORG"))
             taken.update(range(i, j))
     for k in range(len(toks) - 1):
-        if k in taken or not (_is_cap(toks[k]) and toks[k].isalpha()) or low[k] in _NOT_NAMES:
+        if k in taken or not (_is_cap(toks[k]) and toks[k].isalpha()) or low[k] in _NOT_NAMES or low[k] in LAYOUT_WORDS:
             continue
         after = low[k + 1]
         if (
@@ -201,26 +218,57 @@ def _sporty(low: Sequence[str], teams: set[tuple[int, int]]) -> bool:
     return bool(teams) or sum(1 for w in low if w in SPORT_WORDS or w in _SPORT_PEOPLE) >= 2
 
 
-def type_organisations(tokens: Sequence[str], cands: Sequence[Cand]) -> tuple[list[Cand], frozenset[str]]:
+def company_short_forms(tokens: Sequence[str], cands: Sequence[Cand]) -> frozenset[str]:
+    """Folded short forms of the companies named in full: "dell computer" and "dell" for
+    "Dell Computer Corp", "philip morris" for "Philip Morris Cos Inc"."""
+    out: set[str] = set()
+    for c in cands:
+        words = [t.lower() for t in tokens[c.i : c.j]]
+        if c.label != "ORG" or len(words) < 2 or words[-1].rstrip(".") not in CORPORATE_SUFFIXES:
+            continue
+        while len(words) > 1 and words[-1].rstrip(".") in CORPORATE_SUFFIXES:
+            words.pop()
+        out.add(fold(" ".join(words)))
+        if len(words) == 2 and words[1] in _INDUSTRY_NOUNS:
+            out.add(fold(words[0]))
+    return frozenset(out)
+
+
+def _trim_scores(c: Cand, low: Sequence[str]) -> tuple[int, int]:
+    """The span without trailing set scores ("Michael Chang 6 - 3 6 - 4")."""
+    j = c.j
+    while j > c.i + 1 and (_SCORE.match(low[j - 1]) or _SCORE_ONE.match(low[j - 1]) or low[j - 1] in _DASHES):
+        j -= 1
+    return c.i, j
+
+
+def type_organisations(tokens: Sequence[str], cands: Sequence[Cand],
+                       is_place: Callable[[str], bool] | None = None) -> tuple[list[Cand], frozenset[str]]:
     """(candidates, folded names that are organisations in this document).
 
     ``tokens`` are the document's token texts (case kept); ``cands`` the pipeline's candidate
-    mentions. Pure: the input candidates are not changed; the returned list may hold repaired
-    copies and added result-line teams.
+    mentions; ``is_place`` (optional) says whether a surface is a known country or city, whose
+    company cues after it do not count ("London shares", "U.S. sales"). Pure: the input
+    candidates are not changed; the returned list may hold repaired copies and added
+    result-line teams.
     """
     low = [t.lower() for t in tokens]
+    shorts = company_short_forms(tokens, cands)
 
     def clubbish(c: Cand) -> bool:  # holds a club word anywhere ("Aston Villa" the model took for a person)
         return any(w in CLUB_STRONG or w in CLUB_AFTER or w in CLUB_BEFORE for w in low[c.i : c.j])
 
     persons = {
-        (c.i, c.j)
+        _trim_scores(c, low)
         for c in cands
-        if c.label == "PERSON" and c.j - c.i >= 2 and not any(_score_at(low, k) for k in range(c.i, c.j))
-        and not clubbish(c)
+        if c.label == "PERSON" and c.j - c.i >= 2 and not clubbish(c) and fold(" ".join(tokens[c.i : c.j])) not in shorts
     }
-    surnames = {low[j - 1] for _i, j in persons}
-    teams = {t for t in _result_teams(tokens, low) if t not in persons and not (t[1] - t[0] == 1 and low[t[0]] in surnames)}
+    persons = {(i, j) for i, j in persons if j - i >= 2 and not any(_score_at(low, k) for k in range(i, j))}
+    surnames = {low[j - 1] for _i, j in persons} | {low[c.j - 1] for c in cands if c.label == "WIRE-person"}
+    surnames -= shorts
+    wired = {k for c in cands if c.label in WIRE_LABELS for k in range(c.i, c.j)}
+    teams = {t for t in _result_teams(tokens, low) if t not in persons and not (t[1] - t[0] == 1 and low[t[0]] in surnames)
+             and not any(k in wired for k in range(*t)) and not (t[1] - t[0] == 1 and low[t[0]] in LAYOUT_WORDS)}
     sporty = _sporty(low, teams)
     out = _repaired(cands, tokens, low, teams, sporty)
     org: Counter[str] = Counter()
@@ -232,20 +280,23 @@ def type_organisations(tokens: Sequence[str], cands: Sequence[Cand]) -> tuple[li
             any(w in CLUB_STRONG or (sporty and w in CLUB_AFTER) for w in low[c.i + 1 : c.j])
             or (sporty and low[c.i] in CLUB_BEFORE)
         )
-        if c.label in _NEVER or (c.label == "PERSON" and c.j - c.i >= 2 and not club):
+        name = fold(" ".join(tokens[c.i : c.j]))
+        short = name in shorts
+        if c.label in _NEVER or c.label in ("WIRE-person", "WIRE-place") or (
+            c.label == "PERSON" and c.j - c.i >= 2 and not club and not short
+        ):
             names.append(None)
             continue
         if c.j - c.i == 1 and low[c.i] in surnames:
             names.append(None)
             continue
-        name = fold(" ".join(tokens[c.i : c.j]))
         names.append(name)
         prev = low[c.i - 1] if c.i > 0 else ""
         prev2 = (low[c.i - 2], prev) if c.i > 1 else ("", prev)
         k = c.j + 1 if c.j < len(low) and low[c.j] in ("'s", "’s") else c.j
         nxt = low[k] if k < len(low) else ""
         nxt2 = (nxt, low[k + 1] if k + 1 < len(low) else "")
-        cues = int(club)
+        cues = int(club) + 2 * (c.label == "WIRE-organisation") + 2 * short
         if sporty:
             cues += (c.i, c.j) in teams
             cues += prev in SPORT_BEFORE or prev2 in SPORT_BEFORE2
@@ -253,7 +304,8 @@ def type_organisations(tokens: Sequence[str], cands: Sequence[Cand]) -> tuple[li
         elif k == c.j:
             cues += nxt in STRONG_ROLES or nxt2 == ("head", "coach")
         cues += prev in COMPANY_BEFORE or prev2 in COMPANY_BEFORE2
-        cues += nxt in COMPANY_AFTER or nxt2 in COMPANY_AFTER2 or nxt in COMPANY_NOUN_AFTER
+        if is_place is None or not is_place(" ".join(tokens[c.i : c.j])):  # not "London shares"
+            cues += nxt in COMPANY_AFTER or nxt2 in COMPANY_AFTER2 or nxt in COMPANY_NOUN_AFTER
         if cues:
             org[name] += cues
             cued[idx] = cues
