@@ -89,8 +89,9 @@ def _date_at(toks: Sequence[str], k: int, stop: int) -> bool:
     return k + 4 < stop and bool(_YEAR.match(toks[k])) and toks[k + 1] == "-" and toks[k + 3] == "-"
 
 
-def dateline(toks: Sequence[str], i: int, j: int) -> list[tuple[int, int]]:
-    """Place spans of a dateline line ("AL - AIN , United Arab Emirates 1996 - 12 - 06")."""
+def dateline(toks: Sequence[str], i: int, j: int, is_place: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Place spans of a dateline line ("AL - AIN , United Arab Emirates 1996 - 12 - 06"): each part
+    in capitals or a place the gazetteer knows, so "Updated 2024 - 05 - 01" is none."""
     if j - i > 14:
         return []
     k = next((k for k in range(i, j) if _date_at(toks, k, j)), None)
@@ -99,10 +100,11 @@ def dateline(toks: Sequence[str], i: int, j: int) -> list[tuple[int, int]]:
     out, s = [], i
     for m in range(i, k + 1):
         if m == k or toks[m] == ",":
-            if m > s and all(_cap(t) or t in ("-", ".") for t in toks[s:m]):
-                out.append((s, m))
-            elif m > s:
+            part = toks[s:m]
+            if m > s and not all(_cap(t) or t in ("-", ".") for t in part):
                 return []
+            if m > s and (all(not any(ch.islower() for ch in t) for t in part) or is_place(" ".join(part))):
+                out.append((s, m))
             s = m + 1
     return out
 
@@ -203,7 +205,7 @@ def wire_pass(tokens: Sequence[str], cands: Sequence[Cand], is_place: Callable[[
     fixed: list[tuple[int, int, str]] = []
     table = [r for r in rows if _table_row(tokens, *r)] if not sport or team_sport else []
     for i, j in rows:
-        spans = dateline(tokens, i, j)
+        spans = dateline(tokens, i, j, is_place)
         if spans:
             fixed += [(a, b, PLACE) for a, b in spans]
             continue

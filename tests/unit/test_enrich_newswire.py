@@ -46,6 +46,12 @@ def test_dateline_result_lines_and_scorers() -> None:
     assert not any(s == "Halftime" for s, _ in got)
 
 
+def test_a_date_line_without_a_place_is_no_dateline() -> None:
+    toks = toks_of("Markets .\nUpdated 2024 - 05 - 01\nVIENNA , Austria 2024 - 05 - 01")
+    got = labels(toks, wire_pass(toks, [], is_place))
+    assert got == [("VIENNA", PLACE)]  # "Austria" is not in this test's gazetteer; "Updated" is no place
+
+
 def test_standings_rows_are_teams_but_a_golf_leaderboard_is_not() -> None:
     table = "SOCCER - STANDINGS .\nSheffield Wednesday 3 3 0 0 6 2 9\nAston Villa 3 2 0 1 5 3 6"
     toks = toks_of(table)
