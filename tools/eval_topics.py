@@ -6,6 +6,8 @@
     python tools/eval_topics.py --entities         # through the whole enrich stage (its tokens and entities)
     python tools/eval_topics.py --sections --split heldout --entities
                                                    # the section-filed English articles (topics-sections-en.jsonl)
+    python tools/eval_topics.py --sections-file tests/data/topics-sections-blind-en.jsonl --split heldout --entities
+                                                   # the set written before the lexicon was read
     python tools/eval_topics.py --orgs             # organisation F1 on tests/data/topics-orgs-ner.jsonl
     python tools/eval_topics.py --orgs --orgs-file tests/data/topics-orgs-ner-heldout.jsonl
     python tools/eval_topics.py --orgs --orgs-file tests/data/ner-newswire-en.jsonl --split dev
@@ -226,13 +228,16 @@ def main() -> None:
     ap.add_argument("--errors", action="store_true")
     ap.add_argument("--entities", action="store_true")
     ap.add_argument("--sections", action="store_true", help="the section-filed articles (topics-sections-en.jsonl)")
+    ap.add_argument("--sections-file", type=Path, default=None,
+                    help="another section-filed set in the same format (e.g. tests/data/topics-sections-blind-en.jsonl)")
     ap.add_argument("--orgs", action="store_true")
     ap.add_argument("--orgs-file", type=Path, default=ORGS, help="NER set (default: the one the rules were written with)")
     args = ap.parse_args()
     if args.orgs:
         evaluate_orgs(args.orgs_file, args.errors, args.split or "all")
         return
-    evaluate_topics(args.split or "dev", args.errors, args.entities, SECTIONS if args.sections else TOPICS)
+    path = args.sections_file or (SECTIONS if args.sections else TOPICS)
+    evaluate_topics(args.split or "dev", args.errors, args.entities, path)
 
 
 if __name__ == "__main__":
