@@ -37,10 +37,13 @@ class Words:
         return fold(word) in self.det.get(lang, ()) or self.is_title(word, lang)
 
     def portfolio(self, text: str, toks: list[tuple[int, int]], start: int, lang: str) -> bool:
-        """A title and a determiner before ``start``: a minister's portfolio ("ministre des Affaires étrangères")."""
+        """A title and a determiner before ``start``: a minister's portfolio ("ministre des Affaires
+        étrangères"), also with the title's adjective between ("ministre russe des Affaires")."""
         k = next((k for k, (s, _e) in enumerate(toks) if s >= start), 0)
-        return k >= 2 and fold(text[toks[k - 1][0] : toks[k - 1][1]]) in self.det.get(lang, ()) \
-            and self.is_title(text[toks[k - 2][0] : toks[k - 2][1]], lang)
+        if k < 2 or fold(text[toks[k - 1][0] : toks[k - 1][1]]) not in self.det.get(lang, ()):
+            return False
+        word = text[toks[k - 2][0] : toks[k - 2][1]]
+        return self.is_title(word, lang) or (k >= 3 and word.islower() and self.is_title(text[toks[k - 3][0] : toks[k - 3][1]], lang))
 
     def role_before(self, text: str, toks: list[tuple[int, int]], i: int, lang: str) -> str | None:
         """Title words right before token i ("Bundeskanzler", "el presidente", "глава МИД" not)."""

@@ -32,6 +32,7 @@ from .gazetteer import Gazetteer, GeoEntry
 from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
+from .ml_fixes import accent_variant, agency_credit, city_over_company, foreign_city_id, portfolio_cut, saint_prefix, span_start, title_run
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
 from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
@@ -86,7 +87,7 @@ class MultilingualPipeline:
 
     def _lookup(self, surface: str, key: str, lang: str, min_population: int) -> Hit | None:
         rec = self.registry.lookup(surface) or foreign_names.registry(lang).lookup(surface)
-        if rec is not None and rec.type in ("person", "organisation", "event"):
+        if rec is not None and rec.type in ("person", "organisation", "event") and not accent_variant(rec, surface, lang):
             return Hit(rec.type, rec.canonical)  # an event ("Tour de France") is no entity but hides its words
         if rec is not None and rec.type == "place" and self.gazetteer.candidates(rec.canonical):
             return Hit("place", rec.canonical)
@@ -104,7 +105,7 @@ class MultilingualPipeline:
             if not alternate and (entry.feature != "city" or entry.population >= min_population):
                 english = _EXONYMS.get(entry.geonameid or 0)  # the largest namesake comes first
                 return Hit("place", english, replace(entry, name=english)) if english else Hit("place", surface)
-        gid = foreign_city_names().get(key)
+        gid = foreign_city_id(key, surface, home, self.gazetteer)
         city = self.gazetteer.city_by_id(gid) if gid is not None else None
         if city is not None and city.population >= min(min_population, ENRICH_FOREIGN_CITY_MIN_POPULATION):
             return Hit("place", city.name, city)
@@ -146,6 +147,7 @@ class MultilingualPipeline:
         toks = [(m.start(), m.end()) for m in _TOKEN.finditer(analysed)]
         persons: list[tuple[int, int, str | None, list[str]]] = []
         covered = self.scan(a, analysed, toks, lang, persons)
+        agency_credit(a, analysed, covered, lambda s: self.lookup(s, lang, 10**9))
         if lang in ("fr", "es", "it"):  # Romance names: the French model's persons carry over
             self.french_spans(a, doc, analysed, toks, covered, persons, lang)
         elif lang == "ru":
@@ -190,9 +192,11 @@ class MultilingualPipeline:
                 club = foreign_names.clubs_after_article(lang).get(fold(surface)) if club_article(text, toks, i, lang) else None
                 club = club or (foreign_names.clubs_after_article(lang, True).get(fold(surface)) if club_article(text, toks, i, lang, True) else None)
                 hit = Hit("organisation", club) if club else hit
+                city = city_over_company(text, toks, i, surface, self._loc.get(lang, frozenset()), self.gazetteer) if hit and hit.kind == "organisation" else None
+                hit = Hit("place", city.name, city) if city is not None else hit
                 if hit is not None and hit.kind == "place" and (
                         inside_name(text, toks, i, i + size, lang) or any(s <= start < e for s, e in quoted)
-                        or (lang == "ru" and size == 1 and after_given_name(text, toks, i))
+                        or (lang == "ru" and size == 1 and after_given_name(text, toks, i)) or saint_prefix(text, toks, i, size)
                         or (club_article(text, toks, i, lang) and self._is_city(hit))):
                     hit = None  # "Ana Belén Gómez", "Алексей Иванов", «Сила Сибири»: inside another name
                 if hit is not None:
@@ -246,7 +250,7 @@ class MultilingualPipeline:
             if size and text[toks[i + size - 1][1] : start] != " ":
                 break
             if not word[:1].isupper() or word.isupper() or self.words.is_title_or_det(word, lang) \
-                    or fold(word) in stop_words(lang) or self.lookup(word, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION):
+                    or fold(word) in stop_words(lang) or (self.lookup(word, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION) and not (size == 1 and given)):
                 break
             size += 1
         if size < 2:
@@ -292,7 +296,8 @@ class MultilingualPipeline:
             start = max([start] + [e for s, e in covered if s <= start < e < end])
             while start < end and not text[start].isalnum():
                 start += 1
-        if any(s < end and start < e for s, e in covered) or "\n" in text[start:end]:
+        start = span_start(self.words, text, toks, start, end, kind, lang)
+        if start < 0 or any(s < end and start < e for s, e in covered) or "\n" in text[start:end]:
             return
         roles: list[str] = []
         first = next((k for k, (s, _e) in enumerate(toks) if s >= start), len(toks))
@@ -300,12 +305,8 @@ class MultilingualPipeline:
         if kind == "person" and len(inside) >= 3 and first > 0 and fold(text[toks[first - 1][0] : toks[first - 1][1]]) \
                 in self._det.get(lang, ()):
             first, start = first + 1, toks[first + 1][0]  # "ministro degli Esteri Antonio Tajani": "Esteri" is not his
-        k = first
-        while k < len(toks) and toks[k][1] < end and self.words.is_title_or_det(text[toks[k][0] : toks[k][1]], lang):
-            k += 1
-        rest = [m for m in range(k, len(toks)) if toks[m][1] <= end]
-        if kind == "person" and k > first and len(rest) >= 3 and fold(text[toks[k - 1][0] : toks[k - 1][1]]) in self._det.get(lang, ()):
-            k += 1  # "ministro della Difesa Guido Crosetto" as one span: "Difesa" is not his
+        k = title_run(self.words, text, toks, first, end, lang)
+        k, kind = portfolio_cut(self.words, text, toks, first, k, end, kind, lang, lambda s: self.lookup(s, lang, 10**9))
         if k > first:
             titled = [m for m in range(first, k) if self.words.is_title(text[toks[m][0] : toks[m][1]], lang)]
             if titled:  # "PDG" of "Le PDG Patrick Pouyanné"; the determiner is dropped
