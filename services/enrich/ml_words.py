@@ -9,7 +9,7 @@ from .lexicons import lexicon, stop_words
 
 __all__ = ["Words", "inside_name", "name_shaped"]
 
-_NAME_PARTICLES = frozenset({"de", "da", "di", "del", "della", "do", "dos", "du", "von", "van", "der", "den", "le", "la", "y", "e"})
+_NAME_PARTICLES = frozenset({"de", "da", "di", "del", "della", "do", "dos", "du", "von", "van", "der", "den", "le", "la", "y", "e", "des", "dei", "zu"})
 _DE_TITLE_HEADS = ("chef", "chefin", "minister", "ministerin", "prasident", "prasidentin", "kanzler", "kanzlerin",
                    "vorsitzende", "vorsitzender", "sprecher", "sprecherin", "sekretar", "sekretarin", "direktor",
                    "direktorin", "trainer", "trainerin", "bischof", "burgermeister", "burgermeisterin", "senator", "senatorin")

@@ -34,6 +34,7 @@ from .lexicons import country_names, foreign_city_names, load_french, load_russi
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
 from .ml_fixes import accent_variant, agency_credit, city_over_company, foreign_city_id, portfolio_cut, saint_prefix, span_start, title_run
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
+from .ml_titled import titled_name
 from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
 from .translit import closest_name, transliterate
@@ -205,7 +206,8 @@ class MultilingualPipeline:
                     self._context(a, hit, text, toks, i, i + size, lang)
                     break
             else:
-                size = self._titled_name(a, text, toks, i, lang, persons) if lang not in MODEL_LANGUAGES else 0
+                size = titled_name(self.words, lambda w: self.lookup(w, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION), text, toks, i, lang, persons) \
+                    if lang not in MODEL_LANGUAGES else 0
                 head = text[toks[i][0] : toks[i][1]].split("-")[0] if lang == "de" and not size else ""
                 hit = self.lookup(head, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION) if len(head) > 1 else None
                 if hit is not None and hit.kind != "person":  # compounds: "Nato-Gipfel", "SPD-Fraktionschef"
@@ -234,36 +236,11 @@ class MultilingualPipeline:
             if country is not None and country.entry is not None and country.entry.feature == "country":
                 self._add(a, country, toks[j - 1][0], toks[j - 1][1], None, [])
 
-    def _titled_name(self, a: Analysis, text: str, toks: list[tuple[int, int]], i: int, lang: str,
-                     persons: list[tuple[int, int, str | None, list[str]]]) -> int:
-        """Without a model, an unknown person is two or three capitalised words right after a title
-        ("Vorstandschef Roland Busch", "el ministro Luis Planas") or starting with a common given
-        name ("Harry Kane", "Laura Kreidberg"); one word is never enough."""
-        role = self.words.role_before(text, toks, i, lang)
-        given = fold(text[toks[i][0] : toks[i][1]]) in foreign_names.given_names()
-        if not given and (role is None or not self.words.is_title(text[toks[i - 1][0] : toks[i - 1][1]], lang)):
-            return 0  # "ministro degli Esteri Antonio Tajani": the title must touch the name
-        size = 0
-        while size < 3 and i + size < len(toks):
-            start, end = toks[i + size]
-            word = text[start:end]
-            if size and text[toks[i + size - 1][1] : start] != " ":
-                break
-            if not word[:1].isupper() or word.isupper() or self.words.is_title_or_det(word, lang) \
-                    or fold(word) in stop_words(lang) or (self.lookup(word, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION) and not (size == 1 and given)):
-                break
-            size += 1
-        if size < 2:
-            return 0
-        start, end = toks[i][0], toks[i + size - 1][1]
-        persons.append((start, end, text[start:end], [role] if role else []))
-        return size
-
     def _min_population(self, text: str, toks: list[tuple[int, int]], i: int, lang: str) -> int:
         """Smallest town a scanned word may name: any after a locative ("in Erlangen"); else larger
         cities only, larger still in German, where every noun is capitalised ("Essen", "Halle")."""
-        if i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]] in self._loc.get(lang, ()):
-            return _MODEL_CITY_MIN_POPULATION
+        if i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]].lower() in self._loc.get(lang, ()):
+            return _MODEL_CITY_MIN_POPULATION  # also sentence-initial: "A Faenza", "In Kempten"
         if is_dateline(text, toks, i):
             return _MODEL_CITY_MIN_POPULATION
         return ENRICH_FOREIGN_CITY_MIN_POPULATION if lang == "de" else _ROMANCE_CITY_MIN_POPULATION

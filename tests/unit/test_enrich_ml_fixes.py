@@ -75,3 +75,19 @@ def test_saint_prefix_and_accent_variant() -> None:
     assert accent_variant(rec, "Senat", "de") and not accent_variant(rec, "Sénat", "de")
     assert not accent_variant(rec, "Senat", "fr")
     assert not accent_variant(SimpleNamespace(type="organisation", alias="ver.di"), "Verdi", "de")
+
+
+def test_titled_name_particles_and_german_national_nouns() -> None:
+    from services.enrich.ml_titled import titled_name
+
+    text = "la presidenta regional, Ana María Pérez de la Rosa, habló"
+    persons: list[tuple[int, int, str | None, list[str]]] = []
+    assert titled_name(WORDS, lambda w: None, text, toks(text), tok_at(text, "Ana"), "es", persons) == 6
+    assert persons[0][2] == "Ana María Pérez de la Rosa"
+    text = "Der Franzose Pierre Dubreuil gewann vor Anna Weber von Greenpeace."
+    persons = []
+    assert titled_name(WORDS, lambda w: None, text, toks(text), tok_at(text, "Pierre"), "de", persons) == 2
+    assert persons[0][2] == "Pierre Dubreuil"
+    persons = []
+    titled_name(WORDS, lambda w: None, text, toks(text), tok_at(text, "Anna"), "de", persons)
+    assert [p[2] for p in persons] in ([], ["Anna Weber"])  # never "Anna Weber von Greenpeace"
