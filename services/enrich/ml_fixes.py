@@ -23,12 +23,13 @@ from typing import Any
 
 from shared.aliases import fold
 
+from .foreign_names import national
 from .lexicons import foreign_city_names
 from .ml_rules import is_dateline
 from .ml_words import Words, name_shaped
 from .records import Analysis
 
-__all__ = ["accent_variant", "agency_credit", "city_over_company", "foreign_city_id", "portfolio_cut", "saint_prefix", "span_start", "title_run"]
+__all__ = ["accent_variant", "agency_credit", "city_over_company", "foreign_city_id", "national_person", "portfolio_cut", "saint_prefix", "span_start", "title_run"]
 
 _CREDIT = re.compile(r"(?:\A|\n\n)[^\W\d_][^\n()]{0,60}?\(([^()\n]{2,40})\)\s*[-–—]")
 _AFTER_CREDIT = re.compile(r"\)\s*[-–—]\s*")
@@ -127,3 +128,24 @@ def foreign_city_id(key: str, surface: str, home: tuple[str, ...], gazetteer: An
     if gid is not None and any(not alt and e.country_code in home for e, alt in gazetteer.candidates(surface)):
         return None
     return gid
+
+
+def national_person(text: str, start: int, end: int, kind: str | None, lang: str) -> tuple[str | None, int]:
+    """(kind, start) of a French-model span: a nationality before two or three capitalised words
+    names a person, whatever the label ("le Slovène Tadej Pogačar" as MISC, "al serbio Novak
+    Djokovic" as ORG); the nationality is cut off. Other spans unchanged."""
+    if kind == "person":
+        return kind, start
+    forms = national(lang)
+    span = text[start:end]
+    words = span.split()
+    before = text[max(0, start - 30) : start].replace("'", " ").replace("’", " ").split()
+    if words and fold(words[0]) in forms and words[0][:1].isupper() == (lang == "fr"):
+        rest, new_start = words[1:], start + len(span) - len(span.split(None, 1)[-1]) if len(words) > 1 else end
+    elif before and fold(before[-1]) in forms and text[start - 1 : start] == " ":
+        rest, new_start = words, start
+    else:
+        return kind, start
+    if 2 <= len(rest) <= 3 and all(w[:1].isupper() and w.replace("-", "").isalpha() and not w.isupper() for w in rest):
+        return "person", new_start
+    return kind, start

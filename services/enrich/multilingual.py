@@ -32,7 +32,7 @@ from .gazetteer import Gazetteer, GeoEntry
 from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
-from .ml_fixes import accent_variant, agency_credit, city_over_company, foreign_city_id, portfolio_cut, saint_prefix, span_start, title_run
+from .ml_fixes import accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, portfolio_cut, saint_prefix, span_start, title_run
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
 from .ml_titled import titled_name
 from .ml_words import Words, inside_name, name_shaped
@@ -248,11 +248,11 @@ class MultilingualPipeline:
     def french_spans(self, a: Analysis, doc: Any, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
                      persons: list[tuple[int, int, str | None, list[str]]], lang: str = "fr") -> None:
         for ent in doc.ents:
-            kind = _MODEL_LABELS.get(ent.label_)
+            kind, start = national_person(text, ent.start_char, ent.end_char, _MODEL_LABELS.get(ent.label_), lang)
             if lang != "fr" and (kind != "person" or " " not in ent.text.strip()):
                 continue  # on Spanish and Italian only full names: its places and organisations do not carry
             if kind is not None:
-                self._model_span(a, text, toks, covered, ent.start_char, ent.end_char, kind, None, lang, persons)
+                self._model_span(a, text, toks, covered, start, ent.end_char, kind, None, lang, persons)
 
     def russian_spans(self, a: Analysis, doc: Any, text: str, toks: list[tuple[int, int]], covered: list[tuple[int, int]],
                       persons: list[tuple[int, int, str | None, list[str]]]) -> None:

@@ -91,3 +91,17 @@ def test_titled_name_particles_and_german_national_nouns() -> None:
     persons = []
     titled_name(WORDS, lambda w: None, text, toks(text), tok_at(text, "Anna"), "de", persons)
     assert [p[2] for p in persons] in ([], ["Anna Weber"])  # never "Anna Weber von Greenpeace"
+
+
+def test_national_person_whatever_the_label() -> None:
+    from services.enrich.ml_fixes import national_person
+
+    text = "devant le Norvégien Erik Solberg et la Banque"
+    s = text.index("Norvégien")
+    assert national_person(text, s, text.index(" et"), None, "fr") == ("person", text.index("Erik"))
+    text = "ante el checo Pavel Novak en la final"
+    s = text.index("Pavel")
+    assert national_person(text, s, text.index(" en la"), "organisation", "es") == ("person", s)
+    text = "ante el checo Banco en la final"  # one word: unchanged
+    s = text.index("Banco")
+    assert national_person(text, s, s + 5, "organisation", "es") == ("organisation", s)
