@@ -28,8 +28,9 @@ from .lexicons import foreign_city_names
 from .ml_rules import is_dateline
 from .ml_words import Words, name_shaped
 from .records import Analysis
+from .translit import transliterate
 
-__all__ = ["accent_variant", "agency_credit", "city_over_company", "foreign_city_id", "national_person", "portfolio_cut", "saint_prefix", "span_start", "title_run"]
+__all__ = ["accent_variant", "agency_credit", "city_over_company", "foreign_city_id", "national_person", "oblast_name", "portfolio_cut", "saint_prefix", "span_start", "title_run"]
 
 _CREDIT = re.compile(r"(?:\A|\n\n)[^\W\d_][^\n()]{0,60}?\(([^()\n]{2,40})\)\s*[-–—]")
 _AFTER_CREDIT = re.compile(r"\)\s*[-–—]\s*")
@@ -149,3 +150,10 @@ def national_person(text: str, start: int, end: int, kind: str | None, lang: str
     if 2 <= len(rest) <= 3 and all(w[:1].isupper() and w.replace("-", "").isalpha() and not w.isupper() for w in rest):
         return "person", new_start
     return kind, start
+
+
+def oblast_name(stem: str, city: str) -> str:
+    """The English head of an oblast named after a city: the city's name, unless the stem is a
+    former name of it ("Свердловской области" is Sverdlovsk Oblast, not "Yekaterinburg Oblast")."""
+    latin = transliterate(stem)
+    return city if fold(latin)[:3] == fold(city)[:3] else latin

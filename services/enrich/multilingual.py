@@ -32,7 +32,7 @@ from .gazetteer import Gazetteer, GeoEntry
 from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, stop_words
 
 __all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
-from .ml_fixes import accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, portfolio_cut, saint_prefix, span_start, title_run
+from .ml_fixes import accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name, portfolio_cut, saint_prefix, span_start, title_run
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
 from .ml_titled import titled_name
 from .ml_words import Words, inside_name, name_shaped
@@ -130,7 +130,7 @@ class MultilingualPipeline:
             gid = foreign_city_names().get(fold(stem))
             city = self.gazetteer.city_by_id(gid) if gid is not None else None
             if city is not None and parts is not None:
-                entry = GeoEntry(f"{city.name} {parts[1]}", "region", city.country_code, lat=city.lat, lon=city.lon)
+                entry = GeoEntry(f"{oblast_name(stem, city.name)} {parts[1]}", "region", city.country_code, lat=city.lat, lon=city.lon)
                 return Hit("place", entry.name, entry)
         return hit
 

@@ -105,3 +105,11 @@ def test_national_person_whatever_the_label() -> None:
     text = "ante el checo Banco en la final"  # one word: unchanged
     s = text.index("Banco")
     assert national_person(text, s, s + 5, "organisation", "es") == ("organisation", s)
+
+
+def test_oblast_named_after_a_former_city_name() -> None:
+    from services.enrich.ml_fixes import oblast_name
+
+    assert oblast_name("Свердловск", "Yekaterinburg") == "Sverdlovsk"
+    assert oblast_name("Оренбург", "Orenburg") == "Orenburg"
+    assert oblast_name("Нижегород", "Nizhny Novgorod") == "Nizhny Novgorod"
