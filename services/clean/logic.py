@@ -80,7 +80,7 @@ def clean(raw: RawArticle) -> CleanArticle:
 
     body = clean_text(body_in, title) if body_in else ""
     if not body and html:
-        body = clean_text(extract_main_text(html, raw.url or meta.canonical_url), title, meta.headlines)
+        body = clean_text(extract_main_text(html, raw.url or meta.canonical_url, checked=True), title, meta.headlines)
     if not title and body:
         title, rest = derive_title(body)
         if rest != body:  # the first paragraph became the title: clean what follows it
