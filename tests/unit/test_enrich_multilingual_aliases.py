@@ -84,5 +84,7 @@ def test_ambiguity_guards(enricher: Enricher) -> None:
     assert {"Martin Bouygues", "Giovanni Ferrero"} <= fr and not {"Bouygues", "Ferrero"} & fr
     es = actors(enricher, "Detención\n\nLa Policía Nacional de Colombia y el Ministerio de Hacienda de Chile informaron.", "es")
     assert not {"National Police Corps", "Spanish Finance Ministry"} & es
-    de = actors(enricher, "Ernte\n\nDer Bayerische Bauernverband warnt vor Dürre.", "de")
-    assert "German Farmers' Association" not in de
+    de = actors(enricher, "Ernte\n\nDer Bayerische Bauernverband warnt, das Kanzleramt in Wien schweigt.", "de")
+    assert not {"German Farmers' Association", "German Chancellery"} & de
+    it = actors(enricher, "Guerra\n\nIl Ministero della Difesa russo e la Corte costituzionale tedesca.", "it")
+    assert not {"Italian Defence Ministry", "Constitutional Court of Italy"} & it
