@@ -112,11 +112,30 @@ def _json_ld_items(tree: lxml.html.HtmlElement) -> list[dict[str, object]]:
     return items
 
 
-def _meta(tree: lxml.html.HtmlElement, *names: str) -> str | None:
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_META_ATTRS = ("property", "name", "itemprop")
+MetaIndex = dict[tuple[str, str], list[str]]
+
+
+def _meta_index(tree: lxml.html.HtmlElement) -> MetaIndex:
+    """Every ``<meta>``'s content by (attribute, its value in ASCII lower case), in page order:
+    one walk of the tree instead of an XPath scan per name asked for."""
+    index: MetaIndex = {}
+    for el in tree.iter("meta"):
+        content = el.get("content")
+        if content is None:
+            continue
+        for attr in _META_ATTRS:
+            if (key := el.get(attr)) is not None:
+                index.setdefault((attr, key.translate(_ASCII_LOWER)), []).append(content)
+    return index
+
+
+def _meta(metas: MetaIndex, *names: str) -> str | None:
+    """The first non-empty content among ``names``, each looked up as property, name, itemprop."""
     for name in names:
-        for attr in ("property", "name", "itemprop"):
-            values = tree.xpath(f'//meta[translate(@{attr}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")="{name}"]/@content')
-            for value in values:
+        for attr in _META_ATTRS:
+            for value in metas.get((attr, name), ()):
                 if text := _text(value):
                     return text
     return None
@@ -139,10 +158,11 @@ def page_metadata(html: str) -> PageMeta:
         return PageMeta()
     if not isinstance(tree, lxml.html.HtmlElement):
         return PageMeta()
+    metas = _meta_index(tree)
     ld = _json_ld_items(tree)
 
-    site_name = _meta(tree, "og:site_name", "application-name")
-    title = _meta(tree, "og:title", "twitter:title")
+    site_name = _meta(metas, "og:site_name", "application-name")
+    title = _meta(metas, "og:title", "twitter:title")
     if not title:
         title = next((_text(n.get("headline")) for n in ld if _text(n.get("headline"))), None)
     if not title:
@@ -157,8 +177,8 @@ def page_metadata(html: str) -> PageMeta:
             h
             for h in (
                 title,
-                _meta(tree, "og:title"),
-                _meta(tree, "twitter:title"),
+                _meta(metas, "og:title"),
+                _meta(metas, "twitter:title"),
                 *(_text(n.get("headline")) for n in ld),
                 _text(" ".join(tree.xpath("//title//text()")[:5])),
                 *(_text(" ".join(h1.xpath(".//text()"))) for h1 in tree.xpath("//h1")[:3]),
@@ -174,15 +194,15 @@ def page_metadata(html: str) -> PageMeta:
             if _text(h) and re.match(r"https?://", h.strip(), re.I)
         ),
         None,
-    ) or (lambda u: u if u and re.match(r"https?://", u, re.I) else None)(_meta(tree, "og:url"))
+    ) or (lambda u: u if u and re.match(r"https?://", u, re.I) else None)(_meta(metas, "og:url"))
 
-    author = clean_author(_meta(tree, "author", "article:author", "byl", "dc.creator", "parsely-author", "sailthru.author"))
+    author = clean_author(_meta(metas, "author", "article:author", "byl", "dc.creator", "parsely-author", "sailthru.author"))
     if not author:
         author = next((a for n in ld if (a := clean_author(n.get("author")))), None)
 
     published = None
     for value in (
-        _meta(tree, "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+        _meta(metas, "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
               "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date"),
         *(n.get("datePublished") for n in ld),
         *tree.xpath("//time[@datetime][1]/@datetime"),
@@ -192,8 +212,8 @@ def page_metadata(html: str) -> PageMeta:
     if published is None:
         published = _htmldate(tree)
 
-    description = _meta(tree, "og:description", "description", "twitter:description")
-    lang = _text(tree.get("lang") or tree.get("xml:lang")) or _meta(tree, "og:locale", "content-language")
+    description = _meta(metas, "og:description", "description", "twitter:description")
+    lang = _text(tree.get("lang") or tree.get("xml:lang")) or _meta(metas, "og:locale", "content-language")
     language = re.split(r"[-_]", lang)[0].lower() if lang else None
     return PageMeta(title, canonical, author, published, description, site_name, language, headlines)
 
