@@ -30,14 +30,15 @@ from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 from . import foreign_names
 from .gazetteer import Gazetteer, GeoEntry
 from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, stop_words
-
-__all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
-from .ml_fixes import accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name, portfolio_cut, saint_prefix, span_start, title_run
+from .ml_fixes import (accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name,
+                       portfolio_cut, saint_prefix, span_start, title_run)
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
 from .ml_titled import titled_name
 from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
 from .translit import closest_name, transliterate
+
+__all__ = ["MODEL_LANGUAGES", "MultilingualPipeline", "stop_words"]
 
 MODEL_LANGUAGES = ("fr", "ru")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-‐][^\W\d_]+)*\.?|\d+", re.UNICODE)
