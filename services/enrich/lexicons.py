@@ -19,6 +19,7 @@ LEXICON_LANGUAGES = ("de", "fr", "es", "it", "ru")
 #: Cities this big are found by a foreign name; the caller asks for more where a capitalised word
 #: is likelier a common noun (German), as for primary names.
 _FOREIGN_NAME_MIN_POPULATION = 100_000
+_FOREIGN_NAME_KEEP_POPULATION = 1_000_000
 #: Sentences (morphology) or texts (NER) per natasha model call; measured 8 -> 32 -> 128 on the dev
 #: set's Russian news: 29 -> 55 -> 38 texts/s.
 _RUSSIAN_BATCH = 32
@@ -211,6 +212,10 @@ def foreign_city_names() -> dict[str, int]:
         for alt in city["alternatenames"]:
             if _foreign_name_ok(alt, city["name"]):
                 key = fold(alt)
-                if key not in common:
+                # a function word of any language hides a town's alternate name ("Trente" is
+                # French for thirty, not Trento); a city of a million or more keeps its name
+                # outside the language whose word it is ("Seúl", "Seul" for Seoul except in
+                # French): lookups refuse the article's own stop words first
+                if key not in common or int(city["population"]) >= _FOREIGN_NAME_KEEP_POPULATION:
                     out.setdefault(key, int(city["geonameid"]))
     return out

@@ -104,3 +104,14 @@ def test_romance_clubs_namesakes_and_titles(enricher: Enricher) -> None:
     assert {"Guido Crosetto", "German government", "Democratic Party", "Elly Schlein"} <= set(actors)
     assert not any("Difesa" in a or a.startswith("Pd ") for a in actors)
     assert {"Rome", "Germany"} <= set(places)
+
+
+def test_exonym_that_is_another_languages_function_word(enricher: Enricher) -> None:
+    # "seul" is French for "alone": Seoul's Spanish and Italian names stay found outside French,
+    # and inside French the word is still no place
+    _actors, places = analyse(enricher, "Corea\n\nEl ministro viajó a Seúl el lunes.", "es")
+    assert "Seoul" in places
+    _actors, places = analyse(enricher, "Corea\n\nIl ministro è arrivato a Seul lunedì.", "it")
+    assert "Seoul" in places
+    _actors, places = analyse(enricher, "Décision\n\nLe ministre est resté seul. Seul le Sénat a voté.", "fr")
+    assert "Seoul" not in places
