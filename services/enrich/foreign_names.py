@@ -9,6 +9,8 @@
   "tedeschi", "российской"), inflected by each language's regular endings
   (``data/demonyms-multilingual.json``). A national adjective adds its country, as the gold's
   annotation guide says; continental and regional adjectives add nothing.
+* ``german_declined``: a declined German name's listed form ("des Internationalen
+  Währungsfonds" -> "Internationaler Währungsfonds", "der Europäischen Zentralbank").
 * ``ru_lemma_key``: the folded lemmas of a Russian phrase ("Ближнем Востоке" -> "ближнии восток"),
   to find inflected names.
 """
@@ -244,3 +246,45 @@ def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
         is_gov = any(w.startswith(g) for w in near for g in gov)
         out.append((cc, s, e, is_gov))
     return out
+
+
+# ---------------------------------------------------------------------- German declension
+
+#: a German adjective's case ending ("europäischen", "internationaler", "rotes" -> the stem)
+_DE_ENDING = re.compile(r"(?<=\w{3})e[mnrs]?$")
+
+
+def _de_head(words: list[str]) -> list[str]:
+    return [_DE_ENDING.sub("", w) for w in words]
+
+
+@lru_cache(maxsize=1)
+def _german_listed() -> Mapping[str, str]:
+    """Declension-free key of every listed multiword organisation or place name -> the name as
+    listed: the words before the last lose their adjective endings, the last is kept."""
+    from babel import Locale
+
+    records = [*registry("de").to_records(), *AliasRegistry.seeded().to_records()]
+    surfaces = [r["alias"] for r in records if r["type"] in ("organisation", "place")]
+    surfaces += list(Locale("de").territories.values())  # "Vereinigte Staaten", "Vereinigtes Königreich"
+    out: dict[str, str] = {}
+    for surface in surfaces:
+        words = fold(surface).split()
+        if len(words) >= 2:
+            out.setdefault(" ".join([*_de_head(words[:-1]), words[-1]]), surface)
+    return out
+
+
+def german_declined(surface: str) -> str | None:
+    """The listed form of a German name in another case, or None: adjective endings are folded
+    and the last word may carry a genitive "-s"/"-es" ("des Roten Kreuzes" -> "Rotes Kreuz",
+    "des Europäischen Parlaments", "der Vereinigten Staaten")."""
+    words = fold(surface).split()
+    if len(words) < 2:
+        return None
+    head, last = _de_head(words[:-1]), words[-1]
+    for form in (last, last[:-1] if last.endswith("s") else "", last[:-2] if last.endswith("es") else ""):
+        listed = _german_listed().get(" ".join([*head, form])) if form else None
+        if listed is not None and fold(listed) != fold(surface):
+            return listed
+    return None

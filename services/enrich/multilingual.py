@@ -83,6 +83,9 @@ class MultilingualPipeline:
         hit = self._lookup(surface, key, lang, min_population)
         if hit is None and lang == "de" and len(key) > 4 and key.endswith("s"):
             hit = self._lookup(surface[:-1], key[:-1], lang, min_population)  # genitive: "Russlands", "Putins"
+        if hit is None and lang == "de" and " " in surface:
+            listed = foreign_names.german_declined(surface)  # "der Europäischen Zentralbank"
+            hit = self._lookup(listed, fold(listed), lang, min_population) if listed is not None else None
         if hit is None and lang == "ru" and any("\u0400" <= ch <= "\u04ff" for ch in surface):
             hit = self._russian(surface, min_population)
         return hit

@@ -115,3 +115,15 @@ def test_exonym_that_is_another_languages_function_word(enricher: Enricher) -> N
     assert "Seoul" in places
     _actors, places = analyse(enricher, "Décision\n\nLe ministre est resté seul. Seul le Sénat a voté.", "fr")
     assert "Seoul" not in places
+
+
+def test_german_declension_finds_the_listed_name(enricher: Enricher) -> None:
+    from services.enrich.foreign_names import german_declined
+
+    assert german_declined("Internationalen Währungsfonds") == "Internationaler Währungsfonds"
+    assert german_declined("Roten Kreuzes") == "Rotes Kreuz"
+    assert german_declined("Vereinigten Staaten") is None  # listed as written: nothing to do
+    assert german_declined("Grünen Hügel") is None  # unlisted words stay unknown
+    actors, places = analyse(enricher, "Gipfel\n\nVertreter der Europäischen Zentralbank, des Roten Kreuzes und "
+                             "des Europäischen Parlaments trafen sich in der Nähe des Weißen Hauses.", "de")
+    assert {"European Central Bank", "Red Cross", "European Parliament", "the White House"} <= set(actors)
