@@ -32,6 +32,10 @@ RELATIVE_FLOOR = 0.3
 SUBTOPIC_RELATIVE_FLOOR = 0.25
 _K = 6.0
 _MAX_TOPICS = 8
+#: Mentions of one entity counted at most as topic evidence. The article's subject is named again
+#: and again in long desk copy ("Nintendo" 8 times in a console story whose other words are sales
+#: and shares); its evidence grows up to here, while each lexicon term stays capped at 3.
+_ENTITY_MAX_MENTIONS = 8
 # Share of a subtopic's evidence that counts for its ancestors (per level) when deciding which
 # topics are kept. A top level's *score* is its whole subtree's evidence, so the primary (first)
 # topic is the top level with the most evidence, wherever in its subtree the terms sit.
@@ -120,7 +124,7 @@ class TopicClassifier:
         for hit in self.lexicon(language).hits(words, title_length):
             raw[hit.code] = raw.get(hit.code, 0.0) + hit.weight * hit.count
         for actor in actors:
-            mult = min(actor.count, 3)
+            mult = min(actor.count, _ENTITY_MAX_MENTIONS)
             for code, ew in self._actor_ev.get(actor.name, {}).items():
                 raw[code] = raw.get(code, 0.0) + ew * mult
             if actor.type == "organisation":

@@ -21,3 +21,16 @@ def test_no_topic_for_empty_text() -> None:
 def test_keywords_are_deterministic() -> None:
     w = words("peace talks peace talks summit summit summit the the")
     assert keywords(w, {"the"}, ["Kyiv"]) == keywords(w, {"the"}, ["Kyiv"]) == ["Kyiv", "summit", "peace", "talks"]
+
+
+def test_a_much_named_subject_outweighs_the_sales_vocabulary() -> None:
+    from shared.models import Actor
+
+    tc = TopicClassifier()
+    tokens = words("Kodak cameras sell out\n\nKodak said sales of its digital cameras rose and its shares "
+                   "gained as retailers cheered. Kodak said customers bought more of the Kodak cameras, and "
+                   "analysts said Kodak stores were busy. Kodak would make more, Kodak said.")
+    named = {n: tc.classify(tokens, [Actor(name="Kodak", type="organisation", count=n)])[0].id for n in (3, 7)}
+    # seven mentions: the camera maker is the subject; counted only three times (the old cap),
+    # the sales words won
+    assert named == {3: "medtop:04000000", 7: "medtop:13000000"}
