@@ -47,7 +47,7 @@ class SpanRules:
         if cand.j <= cand.i:
             return None
         words = [doc[k].lower_ for k in range(cand.i, cand.j)]
-        if all(w in self.title_words for w in words):
+        if all(w in self.title_words for w in words) and not self._body_alone(doc, cand, label):
             return None  # "Defense" in "Defense Secretary Pete Hegseth"
         if not any(ch.isalpha() for ch in span_text(doc, cand.i, cand.j)):
             return None
@@ -76,6 +76,14 @@ class SpanRules:
         if text[:1].islower() or len(text) < 2:
             return None
         return cand
+
+    def _body_alone(self, doc: Any, cand: Cand, label: str) -> bool:
+        """An organisation span of title words that no title word or name follows is the body
+        itself ("the Senate voted", "Labour won"), not part of a role ("Senate Majority Leader")."""
+        if label != "ORG" or not doc[cand.i].text[:1].isupper():
+            return False
+        nxt = doc[cand.j] if cand.j < len(doc) else None
+        return nxt is None or not (nxt.lower_ in self.title_words or nxt.text[:1].isupper())
 
     def role_before(self, doc: Any, i: int) -> str | None:
         """A title phrase right before a person's name: "US President", "Ukrainian leader"."""

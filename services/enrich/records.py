@@ -117,10 +117,28 @@ def finish_entities(a: Analysis, gazetteer: Gazetteer) -> None:
         if dg is None:
             dg = place_groups[country.key] = Group(country.name, "place", "demonym", 0.0, geo=country)
         dg.add(start, end, s, "demonym", 0.75)
+    merge_short_bodies(a)
     a.actors = [to_actor(g, a.text) for g in a.groups.values()]
     a.actors.sort(key=lambda x: (-x.count, x.mentions[0].start if x.mentions else 0, x.name))
     a.places = [to_place(g, a.text) for g in place_groups.values()]
     a.places.sort(key=lambda p: (-p.count, p.mentions[0].start if p.mentions else 0, p.name))
+
+
+def merge_short_bodies(a: Analysis) -> None:
+    """A one-word organisation that is the last word of exactly one longer organisation of the
+    same article is that body ("Senate" after "the US Senate", "Commission" after "European
+    Commission"): its mentions join the longer name."""
+    orgs = [(key, g) for key, g in a.groups.items() if g.kind == "organisation"]
+    for key, short in orgs:
+        if " " in key[1] or not short.name[:1].isupper():
+            continue
+        longer = [g for k, g in orgs if k != key and k[1].endswith(" " + key[1]) and k in a.groups]
+        if len(longer) == 1:
+            target = longer[0]
+            for (start, end), surface in zip(short.mentions, [a.text[s:e] for s, e in short.mentions]):
+                target.add(start, end, surface, short.method, short.confidence)
+            target.roles.update(short.roles)
+            del a.groups[key]
 
 
 def is_latin(surface: str) -> bool:

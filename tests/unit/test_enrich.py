@@ -124,3 +124,15 @@ def test_ambiguous_places_resolved_by_context(enricher: Enricher) -> None:
 def test_empty_article_is_invalid(enricher: Enricher) -> None:
     with pytest.raises(InvalidArticle):
         enricher.enrich_batch([make("", "   ")])
+
+
+def test_a_body_named_by_title_words_alone(enricher: Enricher) -> None:
+    out = enricher.enrich_batch([make("Senate passes spending bill",
+                                      "The US Senate passed the bill on Friday. Senate Majority Leader John Thune "
+                                      "said the Senate would sit again in May.")])[0]
+    actors = {a.name: a for a in out.actors}
+    assert "US Senate" in actors and "Senate" not in actors  # the short form joined the long one
+    assert {m.text for m in actors["US Senate"].mentions} == {"US Senate", "Senate"}
+    assert "John Thune" in actors
+    out = enricher.enrich_batch([make("Vote", "In the end the Senate voted against the plan.")])[0]
+    assert "Senate" in {a.name for a in out.actors}  # alone, the word is the body, not a title
