@@ -33,6 +33,7 @@ from .lexicons import country_names, foreign_city_names, load_french, load_russi
 from .ml_fixes import (accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name,
                        portfolio_cut, saint_prefix, span_start, title_run)
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
+from .ml_ministry import ministries
 from .ml_titled import titled_name
 from .ml_words import Words, inside_name, name_shaped
 from .records import Analysis
@@ -153,6 +154,7 @@ class MultilingualPipeline:
         persons: list[tuple[int, int, str | None, list[str]]] = []
         covered = self.scan(a, analysed, toks, lang, persons)
         agency_credit(a, analysed, covered, lambda s: self.lookup(s, lang, 10**9))
+        ministries(a, analysed, covered, lang, self.gazetteer)
         if lang in ("fr", "es", "it"):  # Romance names: the French model's persons carry over
             self.french_spans(a, doc, analysed, toks, covered, persons, lang)
         elif lang == "ru":

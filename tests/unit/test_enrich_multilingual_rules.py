@@ -127,3 +127,17 @@ def test_german_declension_finds_the_listed_name(enricher: Enricher) -> None:
     actors, places = analyse(enricher, "Gipfel\n\nVertreter der Europäischen Zentralbank, des Roten Kreuzes und "
                              "des Europäischen Parlaments trafen sich in der Nähe des Weißen Hauses.", "de")
     assert {"European Central Bank", "Red Cross", "European Parliament", "the White House"} <= set(actors)
+
+
+def test_ministries_by_portfolio_and_nationality(enricher: Enricher) -> None:
+    actors, places = analyse(enricher, "Masques\n\nLe ministère de la Santé recommande le masque. Le ministère russe "
+                             "des Affaires étrangères a protesté.", "fr")
+    assert {"French Health Ministry", "Russian Foreign Ministry"} <= set(actors) and "Russia" in places
+    assert not any("Affaires" in a for a in actors)
+    actors, _ = analyse(enricher, "Embajada\n\nEl Ministerio de Asuntos Exteriores ruso convocó al embajador.", "es")
+    assert "Russian Foreign Ministry" in actors and "Spanish Foreign Ministry" not in actors
+    actors, _ = analyse(enricher, "Sbarchi\n\nSecondo il ministero dell'Interno gli sbarchi calano.", "it")
+    assert "Italian Interior Ministry" in actors
+    actors, _ = analyse(enricher, "Festnahmen\n\nDas bayerische Innenministerium meldete Festnahmen. Das russische "
+                        "Außenministerium bestellte den Botschafter ein.", "de")
+    assert "Russian Foreign Ministry" in actors and "German Interior Ministry" not in actors  # a state's, unnamed
