@@ -65,7 +65,7 @@ def ministries(a: Analysis, text: str, covered: list[tuple[int, int]], lang: str
         cc = nationals[fold(m.group(nat_group))] if nat_group else _HOME[lang]
         of = _OF_COUNTRY.match(text, m.end("port")) if nat_group is None else None
         named = country_names().get(fold(of.group(1))) if of else None
-        if named:  # "el Ministerio de Hacienda de Chile"
+        if named and of is not None:  # "el Ministerio de Hacienda de Chile"
             cc, end = named, of.end(1)
         if portfolio is None or cc not in gazetteer.countries:
             continue

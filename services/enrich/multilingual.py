@@ -33,6 +33,7 @@ from .lexicons import country_names, foreign_city_names, load_french, load_russi
 from .ml_fixes import (accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name,
                        portfolio_cut, saint_prefix, span_start, title_run)
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
+from .ml_institutions import institutions
 from .ml_ministry import ministries
 from .ml_titled import titled_name
 from .ml_words import Words, inside_name, name_shaped
@@ -155,6 +156,7 @@ class MultilingualPipeline:
         covered = self.scan(a, analysed, toks, lang, persons)
         agency_credit(a, analysed, covered, lambda s: self.lookup(s, lang, 10**9))
         ministries(a, analysed, covered, lang, self.gazetteer)
+        institutions(a, analysed, covered, lang, self._place_name(lang))
         if lang in ("fr", "es", "it"):  # Romance names: the French model's persons carry over
             self.french_spans(a, doc, analysed, toks, covered, persons, lang)
         elif lang == "ru":
@@ -226,6 +228,12 @@ class MultilingualPipeline:
                     covered.append((toks[i][0], toks[i + size - 1][1]))
             i += size or 1
         return covered
+
+    def _place_name(self, lang: str) -> Any:
+        def name(surface: str) -> str | None:
+            hit = self.lookup(surface, lang, _MODEL_CITY_MIN_POPULATION)
+            return hit.name if hit is not None and hit.kind == "place" else None
+        return name
 
     def _is_city(self, hit: Hit) -> bool:
         entry = hit.entry or next((e for e, alt in self.gazetteer.candidates(hit.name) if not alt), None)

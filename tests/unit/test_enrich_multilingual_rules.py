@@ -141,3 +141,15 @@ def test_ministries_by_portfolio_and_nationality(enricher: Enricher) -> None:
     actors, _ = analyse(enricher, "Festnahmen\n\nDas bayerische Innenministerium meldete Festnahmen. Das russische "
                         "Außenministerium bestellte den Botschafter ein.", "de")
     assert "Russian Foreign Ministry" in actors and "German Interior Ministry" not in actors  # a state's, unnamed
+
+
+def test_institutions_named_by_keyword_and_place(enricher: Enricher) -> None:
+    actors, places = analyse(enricher, "Processo\n\nIl Tribunale di Vicenza ha condannato l'imputato. Uno studio "
+                             "dell'Università di Padova.", "it")
+    assert {"Tribunale di Vicenza", "University of Padua"} <= set(actors)
+    assert "Vicenza" not in places and "Padua" not in places  # inside an organisation's name
+    actors, _ = analyse(enricher, "Urteil\n\nEin Sprecher des Landgerichts Hannover bestätigte das Urteil.", "de")
+    assert "Landgericht Hannover" in actors
+    actors, places = analyse(enricher, "Procès\n\nLe tribunal correctionnel de Rennes a jugé l'affaire. À Rennes, "
+                             "la foule attendait.", "fr")
+    assert "Tribunal correctionnel de Rennes" in actors and "Rennes" in places  # named again outside it
