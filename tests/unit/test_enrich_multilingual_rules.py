@@ -153,3 +153,11 @@ def test_institutions_named_by_keyword_and_place(enricher: Enricher) -> None:
     actors, places = analyse(enricher, "Procès\n\nLe tribunal correctionnel de Rennes a jugé l'affaire. À Rennes, "
                              "la foule attendait.", "fr")
     assert "Tribunal correctionnel de Rennes" in actors and "Rennes" in places  # named again outside it
+
+
+def test_more_nationalities_and_russian_person_nouns() -> None:
+    assert national("fr")[fold("lituanienne")] == "LT" and national("fr")["maltais"] == "MT"
+    assert national("es")[fold("marfileños")] == "CI" and national("it")["vietnamita"] == "VN"
+    text = "Бразилец забил гол, а канадцу достался пас от американки."
+    found = {cc for cc, *_ in national_mentions(text, toks(text), "ru", [])}
+    assert found == {"BR", "CA", "US"}
