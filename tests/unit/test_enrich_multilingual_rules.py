@@ -161,3 +161,12 @@ def test_more_nationalities_and_russian_person_nouns() -> None:
     text = "Бразилец забил гол, а канадцу достался пас от американки."
     found = {cc for cc, *_ in national_mentions(text, toks(text), "ru", [])}
     assert found == {"BR", "CA", "US"}
+
+
+def test_russian_towns_regions_and_lowercase_seas(enricher: Enricher) -> None:
+    _a, places = analyse(enricher, "Погода\n\nМатч прошёл в Уфе. Шторм на Чёрном море, на Байкале и в Чувашии тепло.", "ru")
+    assert {"Ufa", "Black Sea", "Lake Baikal", "Chuvashia"} <= set(places)
+    _a, places = analyse(enricher, "Новости\n\nПатриарх Московский и всея Руси Кирилл прибыл. В Амурской области паводок.", "ru")
+    assert not any(p.startswith(("Moskov", "Amursk")) for p in places)  # an adjective, a river's oblast
+    _a, places = analyse(enricher, "Tempête\n\nUne tempête balaie la mer du Nord. La mer est calme.", "fr")
+    assert "North Sea" in places and len(places) == 1
