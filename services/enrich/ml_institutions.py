@@ -34,10 +34,11 @@ def _patterns(lang: str) -> list[tuple[re.Pattern[str], str | None]]:
 
 
 def institutions(a: Analysis, text: str, covered: list[tuple[int, int]], lang: str,
-                 place_name: Callable[[str], Any]) -> None:
+                 place_name: Callable[[str], Any], government_name: Callable[[str], str]) -> None:
     """Add each institution as an organisation unless a listed name covers it already; drop the
     places found inside its span; the span joins ``covered``. ``place_name(surface)``: the
-    canonical English name of a place, or None."""
+    place a surface names (a Hit with its English name), or None; ``government_name(cc)``: the
+    name of a country's government."""
     named = [se for g in a.groups.values() for se in g.mentions]
     taken: list[tuple[int, int]] = []
     for pattern, template in _patterns(lang):
@@ -54,8 +55,17 @@ def institutions(a: Analysis, text: str, covered: list[tuple[int, int]], lang: s
                     stem = next((k for k in load_data("institutions.json")["original"]["de"] if head.startswith(k)), head)
                     name = f"{stem} {rest}"
             else:
-                english = place_name(place)
-                name = template.format(place=english or place)
+                hit = place_name(place)
+                if hit is None:
+                    continue  # "el Gobierno de Pedro Sánchez": no place, no such body
+                entry = hit.entry
+                if "{government}" in template:
+                    if entry is not None and entry.feature == "country" and entry.country_code:
+                        name = government_name(entry.country_code)  # "Gobierno de España"
+                    else:
+                        name = f"Government of {hit.name}"  # "Gobierno de Navarra"
+                else:
+                    name = template.format(place=hit.name)
             a.add_actor(name, "organisation", start, end, "rule", 0.8)
             a.place_mentions[:] = [p for p in a.place_mentions if not (start <= p[1] and p[2] <= end)]
             taken.append((start, end))

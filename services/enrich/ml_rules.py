@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+
 import re
+from collections.abc import Callable
 
 from collections.abc import Collection
 
@@ -137,3 +139,36 @@ def governments(a: Analysis, gazetteer: Gazetteer, name: str, entry: GeoEntry | 
     elif entry is not None and entry.feature == "country" and entry.country_code and i > 0 \
             and fold(text[toks[i - 1][0] : toks[i - 1][1]]).startswith(GOVERNMENT_WORDS.get(lang, ("-",))):
         a.add_actor(gazetteer.government_name(entry.country_code), "organisation", toks[i - 1][0], toks[j - 1][1], "rule", 0.7)
+
+
+#: words that announce a town's name ("die Nachbarstadt Zgorzelec", "la commune de Corte")
+_TOWN_WORDS = {
+    "de": ("stadt", "gemeinde", "kreisstadt", "ortschaft", "dorf", "kurort", "ortsteil"),
+    "fr": ("ville", "commune", "village", "bourg"),
+    "es": ("ciudad", "localidad", "municipio", "pueblo", "villa"),
+    "it": ("città", "comune", "paese", "borgo", "frazione", "cittadina"),
+    "ru": ("город", "города", "городе", "городу", "посёлок", "поселок", "посёлке", "поселке", "село", "селе", "деревне"),
+}
+#: "of" before a town after a common noun ("una cooperativa de Lorca", "un mobilificio di Bassano")
+_OF = {"fr": ("de", "d'"), "es": ("de",), "it": ("di",)}
+
+
+def town_cue(text: str, toks: list[tuple[int, int]], i: int, lang: str, conj: frozenset[str],
+             place_ends: set[int], is_title: Callable[[str], bool]) -> bool:
+    """Does the context of token i say a town follows, however small? A town word before it, an
+    "of" after a common noun, the headline's first word before ":" or ",", or a coordination with
+    a place just found ("in Celle und Peine", "de Almonte, Moguer y Lucena")."""
+    start, end = toks[i]
+    if start == 0 and text[end : end + 1] in (":", ","):
+        return True  # "Görlitz: Stadtrat stoppt ...", "Chioggia, chiude il ponte"
+    if i == 0 or text[toks[i - 1][1] : start] != " ":
+        return False
+    prev = text[toks[i - 1][0] : toks[i - 1][1]].lower()
+    if prev in _TOWN_WORDS.get(lang, ()) or (lang == "de" and prev.endswith(("stadt", "gemeinde"))):
+        return True
+    if i >= 2 and prev in _OF.get(lang, ()) and text[toks[i - 2][0] : toks[i - 2][1]].isalpha() \
+            and text[toks[i - 2][0]].islower() and not is_title(text[toks[i - 2][0] : toks[i - 2][1]]):
+        return True  # not after a title: "el ministro de Justicia" names a portfolio
+    if prev in conj and i >= 2 and toks[i - 2][1] in place_ends:
+        return True
+    return text[toks[i - 1][1] : start] == " " and prev == "," and toks[i - 1][0] in place_ends

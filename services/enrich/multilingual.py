@@ -32,7 +32,7 @@ from .gazetteer import Gazetteer, GeoEntry
 from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, stop_words
 from .ml_fixes import (accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name,
                        portfolio_cut, saint_prefix, span_start, title_run)
-from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles
+from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles, town_cue
 from .ml_institutions import institutions
 from .ml_ministry import ministries
 from .ml_titled import titled_name
@@ -161,7 +161,7 @@ class MultilingualPipeline:
         covered = self.scan(a, analysed, toks, lang, persons)
         agency_credit(a, analysed, covered, lambda s: self.lookup(s, lang, 10**9))
         ministries(a, analysed, covered, lang, self.gazetteer)
-        institutions(a, analysed, covered, lang, self._place_name(lang))
+        institutions(a, analysed, covered, lang, self._place_name(lang), self.gazetteer.government_name)
         if lang in ("fr", "es", "it"):  # Romance names: the French model's persons carry over
             self.french_spans(a, doc, analysed, toks, covered, persons, lang)
         elif lang == "ru":
@@ -203,7 +203,7 @@ class MultilingualPipeline:
                        for k in range(i, i + size - 1)):
                     continue  # a name never runs across punctuation or a sentence's end
                 surface = text[start:end].rstrip(".")
-                hit = self.lookup(surface, lang, self._min_population(text, toks, i, lang))
+                hit = self.lookup(surface, lang, self._min_population(text, toks, i, lang, a))
                 club = foreign_names.clubs_after_article(lang).get(fold(surface)) if club_article(text, toks, i, lang) else None
                 club = club or (foreign_names.clubs_after_article(lang, True).get(fold(surface)) if club_article(text, toks, i, lang, True) else None)
                 hit = Hit("organisation", club) if club else hit
@@ -241,10 +241,10 @@ class MultilingualPipeline:
         return covered
 
     def _place_name(self, lang: str) -> Any:
-        def name(surface: str) -> str | None:
+        def place(surface: str) -> Hit | None:
             hit = self.lookup(surface, lang, _MODEL_CITY_MIN_POPULATION)
-            return hit.name if hit is not None and hit.kind == "place" else None
-        return name
+            return hit if hit is not None and hit.kind == "place" else None
+        return place
 
     def _is_city(self, hit: Hit) -> bool:
         entry = hit.entry or next((e for e, alt in self.gazetteer.candidates(hit.name) if not alt), None)
@@ -261,12 +261,15 @@ class MultilingualPipeline:
             if country is not None and country.entry is not None and country.entry.feature == "country":
                 self._add(a, country, toks[j - 1][0], toks[j - 1][1], None, [])
 
-    def _min_population(self, text: str, toks: list[tuple[int, int]], i: int, lang: str) -> int:
+    def _min_population(self, text: str, toks: list[tuple[int, int]], i: int, lang: str, a: Analysis | None = None) -> int:
         """Smallest town a scanned word may name: any after a locative ("in Erlangen"); else larger
         cities only, larger still in German, where every noun is capitalised ("Essen", "Halle")."""
         if i > 0 and text[toks[i - 1][1] : toks[i][0]] == " " and text[toks[i - 1][0] : toks[i - 1][1]].lower() in self._loc.get(lang, ()):
             return _MODEL_CITY_MIN_POPULATION  # also sentence-initial: "A Faenza", "In Kempten"
         if is_dateline(text, toks, i):
+            return _MODEL_CITY_MIN_POPULATION
+        if a is not None and town_cue(text, toks, i, lang, self._conj.get(lang, frozenset()), {p[2] for p in a.place_mentions},
+                                        lambda w: self.words.is_title(w, lang)):
             return _MODEL_CITY_MIN_POPULATION
         return ENRICH_FOREIGN_CITY_MIN_POPULATION if lang == "de" else _ROMANCE_CITY_MIN_POPULATION
 

@@ -170,3 +170,26 @@ def test_russian_towns_regions_and_lowercase_seas(enricher: Enricher) -> None:
     assert not any(p.startswith(("Moskov", "Amursk")) for p in places)  # an adjective, a river's oblast
     _a, places = analyse(enricher, "Tempête\n\nUne tempête balaie la mer du Nord. La mer est calme.", "fr")
     assert "North Sea" in places and len(places) == 1
+
+
+def test_town_cues_lower_the_population_floor(enricher: Enricher) -> None:
+    from services.enrich.ml_rules import town_cue
+
+    text = "Titel\n\nDas Werk schließt in Mühlacker und Rottweil. Die Nachbarstadt Zgorzelec hilft."
+    t = toks(text)
+    rottweil, zgorzelec = tok_index(text, "Rottweil"), tok_index(text, "Zgorzelec")
+    assert town_cue(text, t, rottweil, "de", frozenset({"und"}), {t[rottweil - 2][1]}, lambda w: False)
+    assert not town_cue(text, t, rottweil, "de", frozenset({"und"}), set(), lambda w: False)  # no place before
+    assert town_cue(text, t, zgorzelec, "de", frozenset(), set(), lambda w: False)
+    text = "Titel\n\nEl ministro de Justicia habló con una cooperativa de Lorca."
+    t = toks(text)
+    is_title = lambda w: w == "ministro"  # noqa: E731
+    assert not town_cue(text, t, tok_index(text, "Justicia"), "es", frozenset(), set(), is_title)
+    assert town_cue(text, t, tok_index(text, "Lorca"), "es", frozenset(), set(), is_title)
+    _a, places = analyse(enricher, "Abbau\n\nBosch baut Stellen ab, vor allem in Mühlacker und Rottweil.", "de")
+    assert "Rottweil" in places
+
+
+def tok_index(text: str, word: str) -> int:
+    start = text.index(word)
+    return next(k for k, (s, _e) in enumerate(toks(text)) if s == start)
