@@ -193,3 +193,8 @@ def test_town_cues_lower_the_population_floor(enricher: Enricher) -> None:
 def tok_index(text: str, word: str) -> int:
     start = text.index(word)
     return next(k for k, (s, _e) in enumerate(toks(text)) if s == start)
+
+
+def test_french_departements(enricher: Enricher) -> None:
+    _a, places = analyse(enricher, "Crue\n\nLe Finistère et l'Ille-et-Vilaine sont en vigilance orange. La Corée du Nord tire.", "fr")
+    assert {"Finistère", "Ille-et-Vilaine", "North Korea"} <= set(places) and "Nord" not in places
