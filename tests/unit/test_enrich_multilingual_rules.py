@@ -198,3 +198,10 @@ def tok_index(text: str, word: str) -> int:
 def test_french_departements(enricher: Enricher) -> None:
     _a, places = analyse(enricher, "Crue\n\nLe Finistère et l'Ille-et-Vilaine sont en vigilance orange. La Corée du Nord tire.", "fr")
     assert {"Finistère", "Ille-et-Vilaine", "North Korea"} <= set(places) and "Nord" not in places
+
+
+def test_small_towns_only_where_the_context_says_town(enricher: Enricher) -> None:
+    _a, places = analyse(enricher, "Maternité\n\nLa maternité de Quimperlé ferme. Les patientes iront à Pithiviers.", "fr")
+    assert {"Quimperlé", "Pithiviers"} <= set(places)
+    _a, places = analyse(enricher, "Wetter\n\nWunsiedel meldet Schnee, heißt es.", "de")
+    assert "Wunsiedel" not in places  # a small town's name alone, with no cue: not taken
