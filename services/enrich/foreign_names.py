@@ -170,8 +170,11 @@ def region(key: str) -> GeoEntry | None:
     return _regions(_is_cyrillic(key)).get(key)
 
 
+_CYRILLIC_CHAR = re.compile("[\u0400-\u04ff]")
+
+
 def _is_cyrillic(text: str) -> bool:
-    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+    return _CYRILLIC_CHAR.search(text) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -214,6 +217,11 @@ def oblast_parts(surface: str) -> tuple[list[str], str] | None:
     return options, {"област": "Oblast", "кра": "Krai", "округ": "Okrug"}[kind]
 
 
+@lru_cache(maxsize=8)
+def _national_nouns(lang: str) -> frozenset[str]:
+    return frozenset(fold(f) for forms in load_data("demonyms-multilingual.json")["forms"].get(lang, {}).values() for f in forms)
+
+
 def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
                       covered: list[tuple[int, int]]) -> list[tuple[str, int, int, bool]]:
     """(country code, start, end, names a government) for each national adjective or noun.
@@ -224,7 +232,7 @@ def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
     ("Franzose", "Schweizer") are listed as such.
     """
     forms = national(lang)
-    nouns = {fold(f) for forms_ in load_data("demonyms-multilingual.json")["forms"].get(lang, {}).values() for f in forms_}
+    nouns = _national_nouns(lang)
     gov = GOVERNMENT_WORDS.get(lang, ())
     out: list[tuple[str, int, int, bool]] = []
     for k, (s, e) in enumerate(toks):

@@ -33,6 +33,11 @@ def _patterns(lang: str) -> list[tuple[re.Pattern[str], str | None]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _german_keywords() -> tuple[str, ...]:
+    return tuple(load_data("institutions.json")["original"]["de"])
+
+
 def institutions(a: Analysis, text: str, covered: list[tuple[int, int]], lang: str,
                  place_name: Callable[[str], Any], government_name: Callable[[str], str]) -> None:
     """Add each institution as an organisation unless a listed name covers it already; drop the
@@ -52,7 +57,7 @@ def institutions(a: Analysis, text: str, covered: list[tuple[int, int]], lang: s
                 name = name[0].upper() + name[1:]
                 if lang == "de":  # the nominative: "des Landgerichts Hannover" -> "Landgericht Hannover"
                     head, rest = name.split(" ", 1)
-                    stem = next((k for k in load_data("institutions.json")["original"]["de"] if head.startswith(k)), head)
+                    stem = next((k for k in _german_keywords() if head.startswith(k)), head)
                     name = f"{stem} {rest}"
             else:
                 hit = place_name(place)

@@ -38,10 +38,15 @@ def _pattern(lang: str) -> re.Pattern[str] | None:
     return re.compile(rf"\b(?:{kw})(?:\s+(?P<nat1>\w+))?\s+(?:{preps})(?P<port>{ports})\b(?:\s+(?P<nat2>\w+))?", re.IGNORECASE)
 
 
-def _portfolio(lang: str, word: str) -> str | None:
+@lru_cache(maxsize=8)
+def _portfolios(lang: str) -> dict[str, str]:
     data = load_data("ministries.json")
     table = data["german_compounds"] if lang == "de" else data["portfolios"][lang]
-    return {fold(k): v for k, v in table.items()}.get(fold(word))
+    return {fold(k): v for k, v in table.items()}
+
+
+def _portfolio(lang: str, word: str) -> str | None:
+    return _portfolios(lang).get(fold(word))
 
 
 def ministries(a: Analysis, text: str, covered: list[tuple[int, int]], lang: str, gazetteer: Any) -> None:
