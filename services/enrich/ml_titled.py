@@ -46,6 +46,8 @@ def titled_name(words: Words, lookup: Callable[[str], Any], text: str, toks: lis
         word = text[start:end]
         if size and text[toks[k - 1][1] : start] != " ":
             return False
+        if size and text[toks[k - 1][1] - 1] == "." and toks[k - 1][1] - toks[k - 1][0] > 2:
+            return False  # a sentence ends there ("Trainer Kasper Hjulmand. Leverkusen"), not an initial ("W.")
         return not (not word[:1].isupper() or word.isupper() or words.is_title_or_det(word, lang) or fold(word) in stop_words(lang)
                     or (lookup(word) and not (size == 1 and given)))  # "Boris Rhein": a surname may be a place word
 

@@ -95,6 +95,8 @@ class MultilingualPipeline:
             hit = self._lookup(listed, fold(listed), lang, min_population) if listed is not None else None
         if hit is None and lang == "ru" and any("\u0400" <= ch <= "\u04ff" for ch in surface):
             hit = self._russian(surface, min_population)
+        if hit is not None and hit.kind == "place" and fold(foreign_names.ru_lemma_key(surface) if lang == "ru" else surface) in self.words.not_places.get(lang, ()):
+            return None  # "im Norden", "Kanton Wallis": a compass point or an office, no town
         return hit
 
     def _lookup(self, surface: str, key: str, lang: str, min_population: int) -> Hit | None:

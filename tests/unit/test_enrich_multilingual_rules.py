@@ -205,3 +205,10 @@ def test_small_towns_only_where_the_context_says_town(enricher: Enricher) -> Non
     assert {"Quimperlé", "Pithiviers"} <= set(places)
     _a, places = analyse(enricher, "Wetter\n\nWunsiedel meldet Schnee, heißt es.", "de")
     assert "Wunsiedel" not in places  # a small town's name alone, with no cue: not taken
+
+
+def test_compass_points_and_sentence_ends(enricher: Enricher) -> None:
+    actors, places = analyse(enricher, "Wetter\n\nIm Norden regnet es, im Kanton Wallis schneit es. Die Beratung werde "
+                             "schlechter, warnte ABDA-Präsident Thomas Preis. Unterstützung kam vom Verband.", "de")
+    assert "Norden" not in places and "Guangzhou" not in places
+    assert "Thomas Preis" in actors and not any("Unterstützung" in a for a in actors)
