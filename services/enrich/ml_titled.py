@@ -63,5 +63,7 @@ def titled_name(words: Words, lookup: Callable[[str], Any], text: str, toks: lis
         if name_word(k + 1, 2):
             size = k + 2 - i  # "Sáenz de Buruaga", "de la Rosa"
     start, end = toks[i][0], toks[i + size - 1][1]
+    if text[end - 1] == "." and end - toks[i + size - 1][0] > 2:
+        end -= 1  # the sentence's full stop is no part of the name
     persons.append((start, end, text[start:end], [role] if role else []))
     return size
