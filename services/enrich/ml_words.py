@@ -64,14 +64,20 @@ class Words:
 def inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> bool:
     """In Romance languages a capitalised word glued to a place name makes it part of a person's
     name ("Ana Belén Gómez"). Not in German, where every noun is capitalised."""
-    if lang not in ("fr", "es", "it"):
-        return False
-
     def name_word(k: int, gap: str) -> bool:
         if not 0 <= k < len(toks) or gap != " ":
             return False
         word = text[toks[k][0] : toks[k][1]]
         return word[:1].isupper() and word.isalpha() and fold(word) not in stop_words(lang)
+
+    if lang not in ("fr", "es", "it"):
+        # German and Russian capitalise more than names; a common given name before a capitalised
+        # word is still a person's ("von Lucas Cranach" is no Lucas, Brazil)
+        from .foreign_names import given_names
+
+        first = text[toks[i][0] : toks[i][1]]
+        return j == i + 1 and j < len(toks) and fold(first) in given_names() and first[-1:] != "." \
+            and name_word(j, text[toks[i][1] : toks[j][0]])
 
     before = i > 0 and name_word(i - 1, text[toks[i - 1][1] : toks[i][0]])
     after = j < len(toks) and not text[toks[j - 1][1] - 1] == "." and name_word(j, text[toks[j - 1][1] : toks[j][0]])

@@ -212,3 +212,8 @@ def test_compass_points_and_sentence_ends(enricher: Enricher) -> None:
                              "schlechter, warnte ABDA-Präsident Thomas Preis. Unterstützung kam vom Verband.", "de")
     assert "Norden" not in places and "Guangzhou" not in places
     assert "Thomas Preis" in actors and not any("Unterstützung" in a for a in actors)
+
+
+def test_a_given_name_before_a_name_is_no_place(enricher: Enricher) -> None:
+    actors, places = analyse(enricher, "Ausstellung\n\nDas Museum zeigt Werke von Lucas Cranach dem Älteren.", "de")
+    assert "Lucas Cranach" in actors and not any(p.startswith("Luc") for p in places)
