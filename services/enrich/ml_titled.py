@@ -49,7 +49,8 @@ def titled_name(words: Words, lookup: Callable[[str], Any], text: str, toks: lis
         if size and text[toks[k - 1][1] - 1] == "." and toks[k - 1][1] - toks[k - 1][0] > 2:
             return False  # a sentence ends there ("Trainer Kasper Hjulmand. Leverkusen"), not an initial ("W.")
         return not (not word[:1].isupper() or word.isupper() or words.is_title_or_det(word, lang) or fold(word) in stop_words(lang)
-                    or (lookup(word) and not (size == 1 and given)))  # "Boris Rhein": a surname may be a place word
+                    or (lookup(word) and not (size <= 1 and given)))  # "Boris Rhein": a surname may be a place word,
+        # and a given name a town's ("Sofia Goggia"; inside_name has kept it from being the place)
 
     size = 0
     while size < 3 and i + size < len(toks) and name_word(i + size, size):

@@ -217,3 +217,8 @@ def test_compass_points_and_sentence_ends(enricher: Enricher) -> None:
 def test_a_given_name_before_a_name_is_no_place(enricher: Enricher) -> None:
     actors, places = analyse(enricher, "Ausstellung\n\nDas Museum zeigt Werke von Lucas Cranach dem Älteren.", "de")
     assert "Lucas Cranach" in actors and not any(p.startswith("Luc") for p in places)
+
+
+def test_a_given_name_that_is_a_town_opens_a_person(enricher: Enricher) -> None:
+    actors, places = analyse(enricher, "Sci\n\nNella discesa di ieri Sofia Goggia ha chiuso seconda.", "it")
+    assert "Sofia Goggia" in actors and "Sofia" not in places
