@@ -227,8 +227,9 @@ def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
     """(country code, start, end, names a government) for each national adjective or noun.
 
     Skipped: words inside a name already found ("Deutsche Bahn", "Agenzia spaziale italiana"),
-    and in German and Russian a capitalised adjective form past a sentence start (there it
-    begins a name: "Russische Akademie", "Российская академия наук"); German nouns
+    and in German, Russian, Spanish and Italian a capitalised form past a sentence start (there it
+    is part of a name: "Russische Akademie", "Российская академия наук", "Real Federación
+    Española de Tenis"; French capitalises its nationality nouns, "les Français"); German nouns
     ("Franzose", "Schweizer") are listed as such.
     """
     forms = national(lang)
@@ -248,8 +249,8 @@ def national_mentions(text: str, toks: list[tuple[int, int]], lang: str,
             continue
         gap = text[toks[k - 1][1] - 1 : s] if k else "\n"
         sentence_start = "\n" in gap or gap.strip()[-1:] in (".", "!", "?", ":", "«", '"')
-        if lang in ("de", "ru") and word[:1].isupper() and not sentence_start and fold(word) not in nouns:
-            continue
+        if word[:1].isupper() and not sentence_start and (lang in ("es", "it") or (lang in ("de", "ru") and fold(word) not in nouns)):
+            continue  # Spanish and Italian write nationalities in lowercase too: "Federación Española" is a name
         near = [fold(text[a:b]) for a, b in toks[max(0, k - 2) : k + 3] if (a, b) != (s, e)]
         is_gov = any(w.startswith(g) for w in near for g in gov)
         out.append((cc, s, e, is_gov))

@@ -222,3 +222,8 @@ def test_a_given_name_before_a_name_is_no_place(enricher: Enricher) -> None:
 def test_a_given_name_that_is_a_town_opens_a_person(enricher: Enricher) -> None:
     actors, places = analyse(enricher, "Sci\n\nNella discesa di ieri Sofia Goggia ha chiuso seconda.", "it")
     assert "Sofia Goggia" in actors and "Sofia" not in places
+
+
+def test_capitalised_nationality_inside_a_romance_name() -> None:
+    text = "La Real Federación Española de Tenis apoya al tenista español."
+    assert [text[s:e] for _cc, s, e, _g in national_mentions(text, toks(text), "es", [])] == ["español"]
