@@ -104,6 +104,25 @@ def capital_subject(text: str, toks: list[tuple[int, int]], i: int, j: int, lang
     return prev in _SUBORDINATORS.get(lang, ()) and text[toks[i - 1][1] : toks[i][0]].strip(" '’") == ""
 
 
+#: "from <capital> came ...": the capital's government answered ("Aus Moskau kam Kritik", "Da
+#: Mosca è arrivata una replica", "Desde Moscú llegó", "De Moscou est venue", "Из Москвы пришёл")
+_SOURCE = {"de": ("aus",), "it": ("da",), "es": ("desde", "de"), "fr": ("de",), "ru": ("из",)}
+_CAME = {"de": ("kam", "kamen", "kommt", "kommen", "hieß", "hiess", "hieß es"),
+         "it": ("è", "sono", "arriva", "arrivano", "giunge", "giungono"),
+         "es": ("llegó", "llega", "llegaron", "llegan"),
+         "fr": ("est", "sont", "vient", "viennent"),
+         "ru": ("пришёл", "пришел", "пришла", "пришли", "поступил", "поступила", "поступили", "последовал", "последовала")}
+
+
+def capital_source(text: str, toks: list[tuple[int, int]], i: int, j: int, lang: str) -> bool:
+    """Tokens [i, j) follow "from" at a clause's start and a verb of arriving follows them."""
+    if i == 0 or j >= len(toks) or fold(text[toks[i - 1][0] : toks[i - 1][1]]) not in _SOURCE.get(lang, ()):
+        return False
+    before = text[max(0, toks[i - 1][0] - 2) : toks[i - 1][0]]
+    opens = toks[i - 1][0] == 0 or "\n" in before or before.strip()[-1:] in (".", "!", "?", ":", ";", "")
+    return opens and text[toks[j][0] : toks[j][1]].lower() in _CAME.get(lang, ())
+
+
 def clubs_over_cities(a: Analysis, clubs: Collection[str], locatives: Collection[str]) -> None:
     """In an article that names a club, its city's bare name is the club ("Dortmund schlägt
     Leipzig" after "Borussia Dortmund ... RB Leipzig"), unless a locative precedes it ("in Dortmund")."""
@@ -131,7 +150,7 @@ def governments(a: Analysis, gazetteer: Gazetteer, name: str, entry: GeoEntry | 
                 toks: list[tuple[int, int]], i: int, j: int, lang: str) -> None:
     """A capital opening a clause stands for its government too ("Moscou a accusé"), as does a
     country after the word for government ("правительства России", "Regierung Frankreichs")."""
-    if capital_subject(text, toks, i, j, lang):
+    if capital_subject(text, toks, i, j, lang) or capital_source(text, toks, i, j, lang):
         capital = next((e for e, alt in gazetteer.candidates(name) if e.is_capital and not alt), None)
         capital = capital or (entry if entry is not None and entry.is_capital else None)
         if capital is not None and capital.country_code:

@@ -227,3 +227,10 @@ def test_a_given_name_that_is_a_town_opens_a_person(enricher: Enricher) -> None:
 def test_capitalised_nationality_inside_a_romance_name() -> None:
     text = "La Real Federación Española de Tenis apoya al tenista español."
     assert [text[s:e] for _cc, s, e, _g in national_mentions(text, toks(text), "es", [])] == ["español"]
+
+
+def test_a_capital_as_the_source_of_a_reply(enricher: Enricher) -> None:
+    actors, _ = analyse(enricher, "Streit\n\nDer Plan stößt auf Widerstand. Aus Moskau kam scharfe Kritik.", "de")
+    assert "Russian government" in actors
+    actors, _ = analyse(enricher, "Besuch\n\nEr kommt aus Moskau und lebt in Berlin.", "de")
+    assert "Russian government" not in actors  # not at a clause's start, no reply
