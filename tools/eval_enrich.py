@@ -51,6 +51,7 @@ BLIND_SETS = [
     ("Second blind set, de/es/it. ", ROOT / "tests" / "data" / "enrich-blind2-multilingual-a.jsonl"),
     ("Second blind set, fr/ru. ", ROOT / "tests" / "data" / "enrich-blind2-multilingual-b.jsonl"),
     ("Third blind set. ", ROOT / "tests" / "data" / "enrich-blind3-multilingual.jsonl"),
+    ("Fourth blind set. ", ROOT / "tests" / "data" / "enrich-blind4-multilingual.jsonl"),
 ]
 SEED = ROOT / "tests" / "data" / "seed-article.txt"
 BOILERPLATE = {"3 hours ago 1", "ARTICLE AD", "468x60 AD AFTER 4 POSTS", "Read Entire Article"}
