@@ -104,6 +104,8 @@ def capital_subject(text: str, toks: list[tuple[int, int]], i: int, j: int, lang
     return prev in _SUBORDINATORS.get(lang, ()) and text[toks[i - 1][1] : toks[i][0]].strip(" '’") == ""
 
 
+#: "the government of/in <capital>"
+_GOVERNMENT_OF = {"de": ("in",), "fr": ("de",), "es": ("de",), "it": ("di",), "ru": ()}
 #: "from <capital> came ...": the capital's government answered ("Aus Moskau kam Kritik", "Da
 #: Mosca è arrivata una replica", "Desde Moscú llegó", "De Moscou est venue", "Из Москвы пришёл")
 _SOURCE = {"de": ("aus",), "it": ("da",), "es": ("desde", "de"), "fr": ("de",), "ru": ("из",)}
@@ -158,6 +160,15 @@ def governments(a: Analysis, gazetteer: Gazetteer, name: str, entry: GeoEntry | 
     elif entry is not None and entry.feature == "country" and entry.country_code and i > 0 \
             and fold(text[toks[i - 1][0] : toks[i - 1][1]]).startswith(GOVERNMENT_WORDS.get(lang, ("-",))):
         a.add_actor(gazetteer.government_name(entry.country_code), "organisation", toks[i - 1][0], toks[j - 1][1], "rule", 0.7)
+    elif i > 1 and fold(text[toks[i - 1][0] : toks[i - 1][1]]) in _GOVERNMENT_OF.get(lang, ()) \
+            and fold(text[toks[i - 2][0] : toks[i - 2][1]]).startswith(GOVERNMENT_WORDS.get(lang, ("-",))):
+        capital = next((e for e, alt in gazetteer.candidates(name) if e.is_capital and not alt), None)
+        capital = capital or (entry if entry is not None and entry.is_capital else None)
+        home = {"de": "DE", "fr": "FR", "es": "ES", "it": "IT"}.get(lang)
+        if capital is not None and capital.country_code and capital.country_code != home:
+            # "il governo di Berlino", "die Regierung in Paris"; not the home capital ("el Gobierno
+            # de Madrid" is as often the region's)
+            a.add_actor(gazetteer.government_name(capital.country_code), "organisation", toks[i - 2][0], toks[j - 1][1], "rule", 0.7)
 
 
 #: words that announce a town's name ("die Nachbarstadt Zgorzelec", "la commune de Corte")

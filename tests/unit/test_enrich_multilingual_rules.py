@@ -234,3 +234,10 @@ def test_a_capital_as_the_source_of_a_reply(enricher: Enricher) -> None:
     assert "Russian government" in actors
     actors, _ = analyse(enricher, "Besuch\n\nEr kommt aus Moskau und lebt in Berlin.", "de")
     assert "Russian government" not in actors  # not at a clause's start, no reply
+
+
+def test_the_government_of_a_foreign_capital(enricher: Enricher) -> None:
+    actors, _ = analyse(enricher, "Veto\n\nIl governo di Berlino ha respinto la proposta.", "it")
+    assert "German government" in actors
+    actors, _ = analyse(enricher, "Presupuestos\n\nEl Gobierno de Madrid aprobó las cuentas regionales.", "es")
+    assert "Spanish government" not in actors  # the home capital's may be the region's
