@@ -261,3 +261,15 @@ def small_towns() -> Mapping[tuple[str, str], tuple[str, str, int, float, float,
                 if len(name) >= 4 and fold(name) not in stop_words(lang):
                     out.setdefault((lang, fold(name)), row)
     return out
+
+
+def small_town(lang: str, key: str, surface: str) -> Any:
+    """The small town (a gazetteer entry) a folded name is in ``lang``'s countries, or None; not
+    a Russian surface shaped like an adjective ("Московский")."""
+    from .gazetteer import GeoEntry
+
+    row = small_towns().get((lang, key))
+    if row is None or (lang == "ru" and RU_ADJECTIVE.search(surface)):
+        return None
+    name, cc, population, lat, lon, town_id = row
+    return GeoEntry(name, "city", cc, geonameid=town_id, lat=lat, lon=lon, population=population)

@@ -41,8 +41,8 @@ def _german_keywords() -> tuple[str, ...]:
 def institutions(a: Analysis, text: str, covered: list[tuple[int, int]], lang: str,
                  place_name: Callable[[str], Any], government_name: Callable[[str], str]) -> None:
     """Add each institution as an organisation unless a listed name covers it already; drop the
-    places found inside its span; the span joins ``covered``. ``place_name(surface)``: the
-    place a surface names (a Hit with its English name), or None; ``government_name(cc)``: the
+    places found inside its span; the span joins ``covered``. ``place_name(surface)``: what
+    a surface names (a Hit: a place's has its English name), or None; ``government_name(cc)``: the
     name of a country's government."""
     named = [se for g in a.groups.values() for se in g.mentions]
     taken: list[tuple[int, int]] = []
@@ -61,7 +61,7 @@ def institutions(a: Analysis, text: str, covered: list[tuple[int, int]], lang: s
                     name = f"{stem} {rest}"
             else:
                 hit = place_name(place)
-                if hit is None:
+                if hit is None or hit.kind != "place":
                     continue  # "el Gobierno de Pedro Sánchez": no place, no such body
                 entry = hit.entry
                 if "{government}" in template:

@@ -25,6 +25,7 @@ class Words:
         self.loc = {lang: frozenset(words) for lang, words in lex["locatives"].items()}
         self.titles = {lang: frozenset(fold(w) for w in words) for lang, words in lex["titles"].items()}
         self.not_places = {lang: frozenset(fold(w) for w in words) for lang, words in lex["not_places"].items()}
+        self.water_heads = frozenset(lex["water_heads"])
 
     def is_title(self, word: str, lang: str) -> bool:
         key = fold(word.rstrip("."))

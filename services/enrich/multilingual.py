@@ -29,7 +29,7 @@ from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
 from . import foreign_names
 from .gazetteer import Gazetteer, GeoEntry
-from .lexicons import RU_ADJECTIVE, country_names, foreign_city_names, load_french, load_russian, model_docs, small_towns, stop_words
+from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, small_town, stop_words
 from .ml_fixes import (accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name,
                        portfolio_cut, saint_prefix, span_start, title_run)
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles, town_cue
@@ -49,9 +49,6 @@ _MODEL_LABELS = {"PER": "person", "PERSON": "person", "ORG": "organisation", "LO
 #: A model-labelled place may be a smaller city than a scanned word may.
 _MODEL_CITY_MIN_POPULATION = 15_000
 _ROMANCE_CITY_MIN_POPULATION = 100_000
-#: lowercase words that open a sea's, gulf's or lake's name ("la mer du Nord", "el golfo de Vizcaya")
-_WATER_HEADS = frozenset({"mer", "golfe", "lac", "océan", "détroit", "mar", "golfo", "lago", "océano", "oceano",
-                          "estrecho", "stretto", "mare", "canal", "canale"})
 #: an oblast or krai is named after a city at least this big ("Амурской области" is no Amursk's)
 _OBLAST_CAPITAL_MIN_POPULATION = 100_000
 #: English names the shared gazetteer keeps in the local form (an English article's "Sevilla" is
@@ -119,10 +116,9 @@ class MultilingualPipeline:
             if not alternate and (entry.feature != "city" or entry.population >= min_population):
                 english = _EXONYMS.get(entry.geonameid or 0)  # the largest namesake comes first
                 return Hit("place", english, replace(entry, name=english)) if english else Hit("place", surface)
-        small = small_towns().get((lang, key)) if min_population <= _MODEL_CITY_MIN_POPULATION else None
-        if small is not None and not (lang == "ru" and RU_ADJECTIVE.search(surface)):
-            name, cc, population, lat, lon, town_id = small  # "à Quimperlé": a small town of the language's own
-            return Hit("place", name, GeoEntry(name, "city", cc, geonameid=town_id, lat=lat, lon=lon, population=population))
+        small = small_town(lang, key, surface) if min_population <= _MODEL_CITY_MIN_POPULATION else None
+        if small is not None:  # "à Quimperlé": a small town of the language's own countries
+            return Hit("place", small.name, small)
         gid = foreign_city_id(key, surface, home, self.gazetteer)
         city = self.gazetteer.city_by_id(gid) if gid is not None else None
         if city is not None and city.population >= min(min_population, ENRICH_FOREIGN_CITY_MIN_POPULATION):
@@ -167,7 +163,7 @@ class MultilingualPipeline:
         covered = self.scan(a, analysed, toks, lang, persons)
         agency_credit(a, analysed, covered, lambda s: self.lookup(s, lang, 10**9))
         ministries(a, analysed, covered, lang, self.gazetteer)
-        institutions(a, analysed, covered, lang, self._place_name(lang), self.gazetteer.government_name)
+        institutions(a, analysed, covered, lang, lambda s: self.lookup(s, lang, _MODEL_CITY_MIN_POPULATION), self.gazetteer.government_name)
         if lang in ("fr", "es", "it"):  # Romance names: the French model's persons carry over
             self.french_spans(a, doc, analysed, toks, covered, persons, lang)
         elif lang == "ru":
@@ -198,7 +194,7 @@ class MultilingualPipeline:
             if rec is not None and rec.alias[:1].islower() and rec.type != "place":  # "dpa", "dpa-AFX" as written
                 self._add(a, Hit(str(rec.type), rec.canonical), toks[i][0], toks[i][1], None, persons)
                 covered.append(toks[i])
-            lower_head = not word[:1].isupper() and word.lower() in _WATER_HEADS and i + 1 < n
+            lower_head = not word[:1].isupper() and word.lower() in self.words.water_heads and i + 1 < n
             if not word[:1].isupper() and not lower_head:
                 i += 1
                 continue
@@ -245,12 +241,6 @@ class MultilingualPipeline:
                     covered.append((toks[i][0], toks[i + size - 1][1]))
             i += size or 1
         return covered
-
-    def _place_name(self, lang: str) -> Any:
-        def place(surface: str) -> Hit | None:
-            hit = self.lookup(surface, lang, _MODEL_CITY_MIN_POPULATION)
-            return hit if hit is not None and hit.kind == "place" else None
-        return place
 
     def _is_city(self, hit: Hit) -> bool:
         entry = hit.entry or next((e for e, alt in self.gazetteer.candidates(hit.name) if not alt), None)
