@@ -233,6 +233,9 @@ def foreign_city_names() -> dict[str, int]:
     return out
 
 
+#: each language's own country: the default for a ministry, a town's namesakes, a capital's
+HOME_COUNTRY = {"de": "DE", "fr": "FR", "es": "ES", "it": "IT", "ru": "RU"}
+
 #: the towns of 5,000 to 15,000 people a language's own press names ("à Quimperlé", "in
 #: Wunsiedel"): below the shared gazetteer's floor, found only where the context says a town follows
 SMALL_TOWN_COUNTRIES = {"de": ("DE", "AT", "CH"), "fr": ("FR", "BE", "CH", "LU"), "es": ("ES",), "it": ("IT", "CH"),

@@ -16,10 +16,9 @@ from typing import Any
 from shared.aliases import fold
 
 from . import foreign_names
-from .lexicons import country_names
+from .lexicons import HOME_COUNTRY, country_names
 from .records import Analysis, load_data
 
-_HOME = {"fr": "FR", "es": "ES", "it": "IT", "de": "DE"}
 #: a country named after the portfolio: "de Chile", "du Maroc", "della Francia"
 _OF_COUNTRY = re.compile(r"\s+(?:de la|de l'|del|de|du|della|dell'|di)\s*([A-ZÁÉÍÓÚÈÀ][\w-]+(?: [A-Z][\w-]+)?)")
 
@@ -67,7 +66,7 @@ def ministries(a: Analysis, text: str, covered: list[tuple[int, int]], lang: str
         nat_group = next((g for g in ("nat1", "nat2") if m.groupdict().get(g) and fold(m.group(g)) in nationals), None)
         if lang == "de" and nat_group is None and not fold(m.group(0)).split()[-1].startswith("bundes"):
             continue  # "das Innenministerium", "das bayerische Innenministerium": often a state's
-        cc = nationals[fold(m.group(nat_group))] if nat_group else _HOME[lang]
+        cc = nationals[fold(m.group(nat_group))] if nat_group else HOME_COUNTRY[lang]
         of = _OF_COUNTRY.match(text, m.end("port")) if nat_group is None else None
         named = country_names().get(fold(of.group(1))) if of else None
         if named and of is not None:  # "el Ministerio de Hacienda de Chile"

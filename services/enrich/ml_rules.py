@@ -15,20 +15,18 @@
 
 from __future__ import annotations
 
-
 import re
-from collections.abc import Callable
-
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from shared.aliases import fold
 
 from .foreign_names import GOVERNMENT_WORDS
 from .gazetteer import Gazetteer, GeoEntry
+from .lexicons import HOME_COUNTRY
 from .records import Analysis
 from .translit import GIVEN_NAMES
 
-__all__ = ["after_given_name", "capital_subject", "club_article", "clubs_over_cities", "governments", "is_dateline", "quoted_titles"]
+__all__ = ["after_given_name", "capital_subject", "club_article", "clubs_over_cities", "governments", "is_dateline", "quoted_titles", "town_cue"]
 
 _QUOTED = re.compile(r"«([^»\n]{1,120})»")
 _RU_GIVEN = frozenset(fold(k) for k in GIVEN_NAMES)
@@ -164,8 +162,7 @@ def governments(a: Analysis, gazetteer: Gazetteer, name: str, entry: GeoEntry | 
             and fold(text[toks[i - 2][0] : toks[i - 2][1]]).startswith(GOVERNMENT_WORDS.get(lang, ("-",))):
         capital = next((e for e, alt in gazetteer.candidates(name) if e.is_capital and not alt), None)
         capital = capital or (entry if entry is not None and entry.is_capital else None)
-        home = {"de": "DE", "fr": "FR", "es": "ES", "it": "IT"}.get(lang)
-        if capital is not None and capital.country_code and capital.country_code != home:
+        if capital is not None and capital.country_code and capital.country_code != HOME_COUNTRY.get(lang):
             # "il governo di Berlino", "die Regierung in Paris"; not the home capital ("el Gobierno
             # de Madrid" is as often the region's)
             a.add_actor(gazetteer.government_name(capital.country_code), "organisation", toks[i - 2][0], toks[j - 1][1], "rule", 0.7)

@@ -29,7 +29,7 @@ from shared.limits import ENRICH_FOREIGN_CITY_MIN_POPULATION
 
 from . import foreign_names
 from .gazetteer import Gazetteer, GeoEntry
-from .lexicons import country_names, foreign_city_names, load_french, load_russian, model_docs, small_town, stop_words
+from .lexicons import HOME_COUNTRY, country_names, foreign_city_names, load_french, load_russian, model_docs, small_town, stop_words
 from .ml_fixes import (accent_variant, agency_credit, city_over_company, foreign_city_id, national_person, oblast_name,
                        portfolio_cut, saint_prefix, span_start, title_run)
 from .ml_rules import after_given_name, club_article, clubs_over_cities, governments, is_dateline, quoted_titles, town_cue
@@ -54,7 +54,7 @@ _OBLAST_CAPITAL_MIN_POPULATION = 100_000
 #: English names the shared gazetteer keeps in the local form (an English article's "Sevilla" is
 #: the club's city as written): in the other languages, the common English name.
 _EXONYMS = {2510911: "Seville"}
-_LANGUAGE_COUNTRIES = {"de": ("DE",), "fr": ("FR",), "es": ("ES",), "it": ("IT",), "ru": ("RU",)}
+_LANGUAGE_COUNTRIES = {lang: (cc,) for lang, cc in HOME_COUNTRY.items()}
 
 
 @dataclass(frozen=True)
